@@ -1,0 +1,1 @@
+# bench/: benchmark programs (built by "make bench", never run by "make check").

@@ -1,0 +1,1 @@
+# lib/adaptor: sources are added here as the family lands.

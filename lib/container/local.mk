@@ -1,0 +1,1 @@
+# lib/container: sources are added here as the family lands.

@@ -1,0 +1,113 @@
+/* Custom resources: a caller's table of operations behind the resource object. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/resource.h"
+
+typedef struct custom {
+  rmm_resource_ops_t ops;
+  void *ctx;
+  char *name;
+  rmm_usage_t usage;
+} custom_t;
+
+/* The smallest table a caller may pass: everything up to and including deallocate. */
+#define OPS_MINIMUM_SIZE (offsetof(rmm_resource_ops_t, deallocate) + sizeof(((rmm_resource_ops_t *)0)->deallocate))
+
+static rmm_status_t custom_allocate(void *state, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  custom_t *custom = state;
+  rmm_status_t status = custom->ops.allocate(custom->ctx, ptr, bytes, alignment, stream);
+  if (status == RMM_SUCCESS)
+    rmm__usage_add(&custom->usage, bytes);
+  return status;
+}
+
+static rmm_status_t custom_deallocate(void *state, void *ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  custom_t *custom = state;
+  rmm_status_t status = custom->ops.deallocate(custom->ctx, ptr, bytes, alignment, stream);
+  if (status == RMM_SUCCESS)
+    rmm__usage_sub(&custom->usage, bytes);
+  return status;
+}
+
+static bool custom_is_equal(const void *state, const void *other_state)
+{
+  const custom_t *a = state;
+  const custom_t *b = other_state;
+  if (a->ctx == b->ctx && a->ops.allocate == b->ops.allocate)
+    return true;
+  /* Two contexts compare through the table only when both share it. */
+  if (a->ops.is_equal == NULL || a->ops.is_equal != b->ops.is_equal || a->ops.allocate != b->ops.allocate)
+    return false;
+  return a->ops.is_equal(a->ctx, b->ctx);
+}
+
+static void custom_get_stats(const void *state, rmm_resource_stats_t *out)
+{
+  const custom_t *custom = state;
+  rmm__usage_stats(&custom->usage, false, out);
+}
+
+static void custom_destroy(void *state)
+{
+  custom_t *custom = state;
+  if (custom->ops.destroy != NULL)
+    custom->ops.destroy(custom->ctx);
+  free(custom->name);
+  free(custom);
+}
+
+static const rmm_impl_t custom_impl = {
+    .name = "custom",
+    .allocate = custom_allocate,
+    .deallocate = custom_deallocate,
+    .is_equal = custom_is_equal,
+    .get_stats = custom_get_stats,
+    .destroy = custom_destroy,
+};
+
+RMM_API rmm_status_t rmm_resource_create(const rmm_resource_ops_t *ops, void *ctx, unsigned properties,
+                                         rmm_resource_t **out)
+{
+  if (out == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_resource_create: the output pointer is NULL");
+  *out = NULL;
+  if (ops == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_resource_create: the operations table is NULL");
+  if (ops->struct_size < OPS_MINIMUM_SIZE)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_resource_create: ops->struct_size %zu is too small; set it to sizeof(rmm_resource_ops_t)",
+                     ops->struct_size);
+  if (ops->allocate == NULL || ops->deallocate == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_resource_create: allocate and deallocate are required");
+  if ((properties & ~(RMM_DEVICE_ACCESSIBLE | RMM_HOST_ACCESSIBLE)) != 0)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_resource_create: unknown property bits 0x%x", properties);
+
+  custom_t *custom = calloc(1, sizeof *custom);
+  if (custom == NULL)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_resource_create: no host memory for the resource");
+  /* A table from an older header is shorter: copy what it has, the rest stays NULL. */
+  memcpy(&custom->ops, ops, ops->struct_size < sizeof custom->ops ? ops->struct_size : sizeof custom->ops);
+  custom->ops.struct_size = sizeof custom->ops;
+  custom->ctx = ctx;
+
+  /* The caller's name may be a temporary string: keep a copy for the resource's life. */
+  if (ops->name != NULL && (custom->name = strdup(ops->name)) == NULL) {
+    free(custom);
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_resource_create: no host memory for the resource");
+  }
+  rmm_status_t status = rmm__resource_new(&custom_impl, custom, properties, NULL, out);
+  if (status != RMM_SUCCESS) {
+    free(custom->name);
+    free(custom);
+    return status;
+  }
+  if (custom->name != NULL)
+    (*out)->name = custom->name;
+  return RMM_SUCCESS;
+}

@@ -1,0 +1,69 @@
+/* Status names, the thread's last message, and byte formatting for messages. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/log.h"
+
+enum { MESSAGE_CAPACITY = 512 };
+
+static _Thread_local char last_message[MESSAGE_CAPACITY];
+static _Thread_local int last_cuda_error;
+
+RMM_API const char *rmm_status_string(rmm_status_t status)
+{
+  switch (status) {
+  case RMM_SUCCESS:
+    return "success";
+  case RMM_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case RMM_ERROR_OUT_OF_MEMORY:
+    return "out of memory";
+  case RMM_ERROR_BAD_ALLOC:
+    return "bad allocation";
+  case RMM_ERROR_CUDA:
+    return "CUDA error";
+  case RMM_ERROR_NOT_SUPPORTED:
+    return "not supported";
+  case RMM_ERROR_IO:
+    return "I/O error";
+  }
+  return "unknown status";
+}
+
+RMM_API const char *rmm_last_error_message(void) { return last_message; }
+
+RMM_API int rmm_last_cuda_error(void) { return last_cuda_error; }
+
+void rmm__set_last_cuda_error(int error) { last_cuda_error = error; }
+
+rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...)
+{
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(last_message, sizeof last_message, fmt, args);
+  va_end(args);
+  if (status != RMM_ERROR_CUDA)
+    last_cuda_error = 0;
+  RMM_LOG(RMM_LOG_DEBUG, "%s: %s", rmm_status_string(status), last_message);
+  return status;
+}
+
+const char *rmm__format_bytes(size_t bytes, char buf[RMM_BYTES_TEXT])
+{
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) {
+    snprintf(buf, RMM_BYTES_TEXT, "%zu B", bytes);
+    return buf;
+  }
+  double value = (double)bytes;
+  size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < sizeof units / sizeof units[0]) {
+    value /= 1024.0;
+    unit++;
+  }
+  snprintf(buf, RMM_BYTES_TEXT, "%.2f %s", value, units[unit]);
+  return buf;
+}

@@ -1,0 +1,169 @@
+/*
+ * The resource object: reference counting and the verbs every resource answers.
+ * The verbs settle what is common to all families (NULL resource, 0 bytes, NULL
+ * frees, alignment) so that each family's code sees only real requests.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/resource.h"
+
+rmm_status_t rmm__resource_new(const rmm_impl_t *impl, void *state, unsigned properties, rmm_resource_t *upstream,
+                               rmm_resource_t **out)
+{
+  rmm_resource_t *mr = malloc(sizeof *mr);
+  if (mr == NULL)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory for the resource object", impl->name);
+  mr->impl = impl;
+  mr->state = state;
+  mr->name = impl->name;
+  mr->properties = properties;
+  mr->upstream = rmm_resource_retain(upstream);
+  atomic_init(&mr->refs, 1);
+  *out = mr;
+  return RMM_SUCCESS;
+}
+
+void *rmm__resource_state(const rmm_resource_t *mr, const rmm_impl_t *impl)
+{
+  return mr != NULL && mr->impl == impl ? mr->state : NULL;
+}
+
+rmm_status_t rmm__resolve_resource(const rmm_resource_t *mr, rmm_resource_t **out)
+{
+  if (mr != NULL) {
+    *out = (rmm_resource_t *)mr;
+    return RMM_SUCCESS;
+  }
+  /* rmm_get_current_device_resource() has set the message when it gives NULL. */
+  *out = rmm_get_current_device_resource();
+  return *out != NULL ? RMM_SUCCESS : RMM_ERROR_CUDA;
+}
+
+void rmm__usage_stats(const rmm_usage_t *usage, bool reserved_is_in_use, rmm_resource_stats_t *out)
+{
+  out->bytes_in_use = atomic_load_explicit(&usage->in_use, memory_order_relaxed);
+  out->peak_bytes_in_use = atomic_load_explicit(&usage->peak, memory_order_relaxed);
+  out->flags |= RMM_STATS_IN_USE;
+  if (reserved_is_in_use) {
+    out->bytes_reserved = out->bytes_in_use;
+    out->flags |= RMM_STATS_RESERVED;
+  }
+}
+
+RMM_API rmm_status_t rmm_allocate_aligned(rmm_resource_t *mr, void **ptr, size_t bytes, size_t alignment,
+                                          rmm_stream_t stream)
+{
+  if (ptr == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_allocate: the output pointer is NULL");
+  *ptr = NULL;
+  if (!rmm__is_pow2(alignment))
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_allocate: alignment %zu is not a power of two", alignment);
+  rmm_status_t status = rmm__resolve_resource(mr, &mr);
+  if (status != RMM_SUCCESS)
+    return status;
+  if (bytes == 0)
+    return RMM_SUCCESS;
+  status = mr->impl->allocate(mr->state, ptr, bytes, alignment, stream);
+  if (status != RMM_SUCCESS)
+    *ptr = NULL;
+  return status;
+}
+
+RMM_API rmm_status_t rmm_allocate(rmm_resource_t *mr, void **ptr, size_t bytes, rmm_stream_t stream)
+{
+  return rmm_allocate_aligned(mr, ptr, bytes, RMM_ALLOCATION_ALIGNMENT, stream);
+}
+
+RMM_API rmm_status_t rmm_deallocate_aligned(rmm_resource_t *mr, void *ptr, size_t bytes, size_t alignment,
+                                            rmm_stream_t stream)
+{
+  if (ptr == NULL)
+    return RMM_SUCCESS;
+  if (!rmm__is_pow2(alignment))
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_deallocate: alignment %zu is not a power of two", alignment);
+  rmm_status_t status = rmm__resolve_resource(mr, &mr);
+  if (status != RMM_SUCCESS)
+    return status;
+  return mr->impl->deallocate(mr->state, ptr, bytes, alignment, stream);
+}
+
+RMM_API rmm_status_t rmm_deallocate(rmm_resource_t *mr, void *ptr, size_t bytes, rmm_stream_t stream)
+{
+  return rmm_deallocate_aligned(mr, ptr, bytes, RMM_ALLOCATION_ALIGNMENT, stream);
+}
+
+RMM_API rmm_resource_t *rmm_resource_retain(rmm_resource_t *mr)
+{
+  if (mr != NULL)
+    atomic_fetch_add_explicit(&mr->refs, 1, memory_order_relaxed);
+  return mr;
+}
+
+RMM_API void rmm_resource_release(rmm_resource_t *mr)
+{
+  if (mr == NULL)
+    return;
+  /* Release ordering publishes this thread's writes to whoever destroys the object. */
+  if (atomic_fetch_sub_explicit(&mr->refs, 1, memory_order_release) != 1)
+    return;
+  atomic_thread_fence(memory_order_acquire);
+  RMM_LOG(RMM_LOG_DEBUG, "%s resource %p destroyed", mr->name, (void *)mr);
+  if (mr->impl->destroy != NULL)
+    mr->impl->destroy(mr->state);
+  rmm_resource_t *upstream = mr->upstream;
+  free(mr);
+  rmm_resource_release(upstream);
+}
+
+RMM_API unsigned rmm_resource_properties(const rmm_resource_t *mr)
+{
+  rmm_resource_t *resolved;
+  if (rmm__resolve_resource(mr, &resolved) != RMM_SUCCESS)
+    return 0;
+  return resolved->properties;
+}
+
+RMM_API bool rmm_resource_is_equal(const rmm_resource_t *a, const rmm_resource_t *b)
+{
+  if (a == NULL || b == NULL)
+    return false;
+  if (a == b)
+    return true;
+  if (a->impl != b->impl || a->impl->is_equal == NULL)
+    return false;
+  return a->impl->is_equal(a->state, b->state);
+}
+
+RMM_API const char *rmm_resource_name(const rmm_resource_t *mr) { return mr != NULL ? mr->name : "(null)"; }
+
+RMM_API rmm_resource_t *rmm_resource_upstream(const rmm_resource_t *mr) { return mr != NULL ? mr->upstream : NULL; }
+
+RMM_API rmm_status_t rmm_resource_get_stats(const rmm_resource_t *mr, rmm_resource_stats_t *out)
+{
+  if (out == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_resource_get_stats: the output is NULL");
+  size_t wanted = out->struct_size;
+  if (wanted < offsetof(rmm_resource_stats_t, bytes_in_use))
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_resource_get_stats: struct_size %zu is too small; set it to sizeof(rmm_resource_stats_t)",
+                     wanted);
+  rmm_resource_t *resolved;
+  rmm_status_t status = rmm__resolve_resource(mr, &resolved);
+  if (status != RMM_SUCCESS)
+    return status;
+  rmm_resource_stats_t full;
+  memset(&full, 0, sizeof full);
+  full.struct_size = sizeof full;
+  if (resolved->impl->get_stats != NULL)
+    resolved->impl->get_stats(resolved->state, &full);
+  /* Older callers get the prefix they know; struct_size tells them what was filled. */
+  size_t filled = wanted < sizeof full ? wanted : sizeof full;
+  full.struct_size = filled;
+  memcpy(out, &full, filled);
+  return RMM_SUCCESS;
+}

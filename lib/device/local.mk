@@ -1,0 +1,1 @@
+lib_librmm_la_SOURCES += lib/device/default.c

@@ -1,0 +1,55 @@
+/*
+ * Aligned host heap memory (RMM's new_delete resource). It makes no CUDA call, which
+ * is what lets every sub-allocator and adaptor run, and be tested, without a GPU.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "memory/leaf.h"
+
+static rmm_status_t host_allocate(void *state, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  (void)stream;
+  rmm_leaf_t *leaf = state;
+  char size[RMM_BYTES_TEXT];
+  if (alignment < RMM_ALLOCATION_ALIGNMENT)
+    alignment = RMM_ALLOCATION_ALIGNMENT;
+  /* aligned_alloc wants a size that is a multiple of the alignment. */
+  size_t padded;
+  if (!rmm__align_up(bytes, alignment, &padded))
+    return rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "host: out of memory (failed to allocate %s = %zu bytes: too large)",
+                     rmm__format_bytes(bytes, size), bytes);
+  void *memory = aligned_alloc(alignment, padded);
+  if (memory == NULL)
+    return rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "host: out of memory (failed to allocate %s = %zu bytes)",
+                     rmm__format_bytes(bytes, size), bytes);
+  rmm__usage_add(&leaf->usage, bytes);
+  *ptr = memory;
+  return RMM_SUCCESS;
+}
+
+static rmm_status_t host_deallocate(void *state, void *ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  (void)alignment;
+  (void)stream;
+  rmm_leaf_t *leaf = state;
+  free(ptr);
+  rmm__usage_sub(&leaf->usage, bytes);
+  return RMM_SUCCESS;
+}
+
+static const rmm_impl_t host_impl = {
+    .name = "host",
+    .allocate = host_allocate,
+    .deallocate = host_deallocate,
+    .is_equal = rmm__leaf_always_equal,
+    .get_stats = rmm__leaf_get_stats,
+    .destroy = rmm__leaf_destroy,
+};
+
+RMM_API rmm_status_t rmm_host_create(rmm_resource_t **out)
+{
+  return rmm__leaf_create(&host_impl, RMM_HOST_ACCESSIBLE, out);
+}

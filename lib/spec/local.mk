@@ -1,0 +1,1 @@
+# lib/spec: sources are added here as the family lands.

@@ -1,0 +1,1 @@
+# lib/stream: sources are added here as the family lands.

@@ -1,0 +1,1 @@
+# lib/suballoc: sources are added here as the family lands.

@@ -1,0 +1,27 @@
+# CPU tests: run anywhere; host and simulated resources, no GPU needed.
+cpu_tests = \
+	tests/cpu/core_test \
+	tests/cpu/memory_test \
+	tests/cpu/log_test \
+	tests/cpu/per_device_test
+check_PROGRAMS += $(cpu_tests)
+TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh
+EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh
+VALGRIND_TESTS += $(cpu_tests)
+
+tests_cpu_core_test_SOURCES = tests/cpu/core_test.c
+tests_cpu_core_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_core_test_LDFLAGS = $(test_ldflags)
+tests_cpu_memory_test_SOURCES = tests/cpu/memory_test.c
+tests_cpu_memory_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_memory_test_LDFLAGS = $(test_ldflags)
+tests_cpu_log_test_SOURCES = tests/cpu/log_test.c
+tests_cpu_log_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_log_test_LDFLAGS = $(test_ldflags)
+tests_cpu_per_device_test_SOURCES = tests/cpu/per_device_test.c
+tests_cpu_per_device_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_per_device_test_LDFLAGS = $(test_ldflags)
+include $(srcdir)/tests/cpu/suballoc.mk
+include $(srcdir)/tests/cpu/adaptor.mk
+include $(srcdir)/tests/cpu/container.mk
+include $(srcdir)/tests/cpu/spec.mk
