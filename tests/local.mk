@@ -2,7 +2,7 @@
 # links real executables (no libtool wrapper), so gpu-bundle can carry them elsewhere.
 VALGRIND_TESTS =
 LDADD = lib/librmm.la $(CHECK_LIBS)
-test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(CHECK_CFLAGS)
+test_cppflags = $(AM_CPPFLAGS) -D_GNU_SOURCE -I$(top_srcdir)/tests $(CHECK_CFLAGS)
 test_ldflags = $(AM_LDFLAGS) -no-install
 gpu_cppflags = $(test_cppflags) $(CUDA_CPPFLAGS)
 gpu_ldadd = $(LDADD) $(CUDART_LIBS)
@@ -30,3 +30,9 @@ CLEANFILES += tests/cpu/*.valgrind.log
 gpu-bundle: $(check_PROGRAMS) lib/librmm.la
 	$(SHELL) $(top_srcdir)/tests/gpu-bundle.sh '$(top_builddir)' $(check_PROGRAMS)
 .PHONY: check-valgrind gpu-bundle
+
+# The CPU test programs, for runs that want only them (the sanitizer stage of CI).
+print-cpu-tests:
+	@echo $(VALGRIND_TESTS)
+.PHONY: print-cpu-tests
+EXTRA_DIST += tests/install-test.sh examples/hello.c .ci/deps

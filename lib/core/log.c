@@ -112,8 +112,8 @@ void rmm__log_write(rmm_log_level_t level, const char *fmt, ...)
   if (out != NULL) {
     fprintf(out, "[%6ld][%02d:%02d:%02d.%06ld][%-8s] %s\n", thread, local.tm_hour, local.tm_min, local.tm_sec,
             (long)now.tv_usec, level_names[level], text);
-    if (level >= RMM_LOG_WARN)
-      fflush(out);
+    /* Each line is flushed: the log is read most when a program dies. */
+    fflush(out);
   }
   pthread_mutex_unlock(&sink_lock);
 }

@@ -82,6 +82,25 @@ RMM_API rmm_status_t rmm_set_per_device_resource(int device, rmm_resource_t *mr)
   return RMM_SUCCESS;
 }
 
+rmm_resource_t *rmm__acquire_current_device_resource(void)
+{
+  int device = rmm__cuda_current_device();
+  if (check_device("rmm_get_current_device_resource", device) != RMM_SUCCESS)
+    return NULL;
+  pthread_mutex_lock(&table_lock);
+  rmm_resource_t *mr = rmm_resource_retain(table[device]);
+  pthread_mutex_unlock(&table_lock);
+  if (mr != NULL)
+    return mr;
+  /* build_default returns a table entry, which a concurrent set may replace: retain under the lock. */
+  if (build_default(device) == NULL)
+    return NULL;
+  pthread_mutex_lock(&table_lock);
+  mr = rmm_resource_retain(table[device]);
+  pthread_mutex_unlock(&table_lock);
+  return mr != NULL ? mr : rmm__acquire_current_device_resource();
+}
+
 RMM_API rmm_resource_t *rmm_get_current_device_resource(void)
 {
   return rmm_get_per_device_resource(rmm__cuda_current_device());

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/per_device.h"
 #include "core/resource.h"
 
 rmm_status_t rmm__resource_new(const rmm_impl_t *impl, void *state, unsigned properties, rmm_resource_t *upstream,
@@ -55,6 +56,18 @@ void rmm__usage_stats(const rmm_usage_t *usage, bool reserved_is_in_use, rmm_res
   }
 }
 
+/*
+ * The verbs with a NULL resource use the current device resource, held for the length
+ * of the call so that another thread's set cannot destroy it underneath.
+ */
+static rmm_status_t acquire_current(const char *caller, rmm_resource_t **out)
+{
+  *out = rmm__acquire_current_device_resource();
+  if (*out == NULL)
+    return rmm__fail(RMM_ERROR_CUDA, "%s: no current device resource (%s)", caller, rmm_last_error_message());
+  return RMM_SUCCESS;
+}
+
 RMM_API rmm_status_t rmm_allocate_aligned(rmm_resource_t *mr, void **ptr, size_t bytes, size_t alignment,
                                           rmm_stream_t stream)
 {
@@ -63,14 +76,19 @@ RMM_API rmm_status_t rmm_allocate_aligned(rmm_resource_t *mr, void **ptr, size_t
   *ptr = NULL;
   if (!rmm__is_pow2(alignment))
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_allocate: alignment %zu is not a power of two", alignment);
-  rmm_status_t status = rmm__resolve_resource(mr, &mr);
-  if (status != RMM_SUCCESS)
-    return status;
   if (bytes == 0)
     return RMM_SUCCESS;
-  status = mr->impl->allocate(mr->state, ptr, bytes, alignment, stream);
+  rmm_resource_t *held = NULL;
+  if (mr == NULL) {
+    rmm_status_t status = acquire_current("rmm_allocate", &held);
+    if (status != RMM_SUCCESS)
+      return status;
+    mr = held;
+  }
+  rmm_status_t status = mr->impl->allocate(mr->state, ptr, bytes, alignment, stream);
   if (status != RMM_SUCCESS)
     *ptr = NULL;
+  rmm_resource_release(held);
   return status;
 }
 
@@ -86,10 +104,16 @@ RMM_API rmm_status_t rmm_deallocate_aligned(rmm_resource_t *mr, void *ptr, size_
     return RMM_SUCCESS;
   if (!rmm__is_pow2(alignment))
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_deallocate: alignment %zu is not a power of two", alignment);
-  rmm_status_t status = rmm__resolve_resource(mr, &mr);
-  if (status != RMM_SUCCESS)
-    return status;
-  return mr->impl->deallocate(mr->state, ptr, bytes, alignment, stream);
+  rmm_resource_t *held = NULL;
+  if (mr == NULL) {
+    rmm_status_t status = acquire_current("rmm_deallocate", &held);
+    if (status != RMM_SUCCESS)
+      return status;
+    mr = held;
+  }
+  rmm_status_t status = mr->impl->deallocate(mr->state, ptr, bytes, alignment, stream);
+  rmm_resource_release(held);
+  return status;
 }
 
 RMM_API rmm_status_t rmm_deallocate(rmm_resource_t *mr, void *ptr, size_t bytes, rmm_stream_t stream)
@@ -122,10 +146,12 @@ RMM_API void rmm_resource_release(rmm_resource_t *mr)
 
 RMM_API unsigned rmm_resource_properties(const rmm_resource_t *mr)
 {
-  rmm_resource_t *resolved;
-  if (rmm__resolve_resource(mr, &resolved) != RMM_SUCCESS)
-    return 0;
-  return resolved->properties;
+  if (mr != NULL)
+    return mr->properties;
+  rmm_resource_t *held = rmm__acquire_current_device_resource();
+  unsigned properties = held != NULL ? held->properties : 0;
+  rmm_resource_release(held);
+  return properties;
 }
 
 RMM_API bool rmm_resource_is_equal(const rmm_resource_t *a, const rmm_resource_t *b)
@@ -152,15 +178,19 @@ RMM_API rmm_status_t rmm_resource_get_stats(const rmm_resource_t *mr, rmm_resour
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
                      "rmm_resource_get_stats: struct_size %zu is too small; set it to sizeof(rmm_resource_stats_t)",
                      wanted);
-  rmm_resource_t *resolved;
-  rmm_status_t status = rmm__resolve_resource(mr, &resolved);
-  if (status != RMM_SUCCESS)
-    return status;
+  rmm_resource_t *held = NULL;
+  if (mr == NULL) {
+    rmm_status_t status = acquire_current("rmm_resource_get_stats", &held);
+    if (status != RMM_SUCCESS)
+      return status;
+    mr = held;
+  }
   rmm_resource_stats_t full;
   memset(&full, 0, sizeof full);
   full.struct_size = sizeof full;
-  if (resolved->impl->get_stats != NULL)
-    resolved->impl->get_stats(resolved->state, &full);
+  if (mr->impl->get_stats != NULL)
+    mr->impl->get_stats(mr->state, &full);
+  rmm_resource_release(held);
   /* Older callers get the prefix they know; struct_size tells them what was filled. */
   size_t filled = wanted < sizeof full ? wanted : sizeof full;
   full.struct_size = filled;

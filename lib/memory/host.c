@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/error.h"
@@ -18,7 +19,8 @@ static rmm_status_t host_allocate(void *state, void **ptr, size_t bytes, size_t 
     alignment = RMM_ALLOCATION_ALIGNMENT;
   /* aligned_alloc wants a size that is a multiple of the alignment. */
   size_t padded;
-  if (!rmm__align_up(bytes, alignment, &padded))
+  /* No allocator serves more than PTRDIFF_MAX bytes; larger sizes fail without asking. */
+  if (!rmm__align_up(bytes, alignment, &padded) || padded > PTRDIFF_MAX)
     return rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "host: out of memory (failed to allocate %s = %zu bytes: too large)",
                      rmm__format_bytes(bytes, size), bytes);
   void *memory = aligned_alloc(alignment, padded);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <cuda_runtime_api.h>
@@ -43,7 +44,7 @@ static rmm_status_t system_heap_allocate(const char *family, system_state_t *sta
     return status;
   size_t padded;
   void *memory = NULL;
-  if (rmm__align_up(bytes, RMM_ALLOCATION_ALIGNMENT, &padded))
+  if (rmm__align_up(bytes, RMM_ALLOCATION_ALIGNMENT, &padded) && padded <= PTRDIFF_MAX)
     memory = aligned_alloc(RMM_ALLOCATION_ALIGNMENT, padded);
   if (memory == NULL)
     return rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s: out of memory (failed to allocate %s = %zu bytes)", family,

@@ -4,7 +4,7 @@ gpu_tests = \
 check_PROGRAMS += $(gpu_tests)
 TESTS += $(gpu_tests)
 
-tests_gpu_leaf_test_SOURCES = tests/gpu/leaf_test.c
+tests_gpu_leaf_test_SOURCES = tests/gpu/leaf_test.c tests/gpu/gpu_test.h
 tests_gpu_leaf_test_CPPFLAGS = $(gpu_cppflags)
 tests_gpu_leaf_test_LDFLAGS = $(test_ldflags)
 tests_gpu_leaf_test_LDADD = $(gpu_ldadd)

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Collects the built test programs and the shared libraries they load into
+# gpu-bundle/, with a `run` script, so the suite can run on a machine that has a GPU
+# but no build tools:   make gpu-bundle   then, there:   gpu-bundle/run
+set -eu
+builddir=$1
+shift
+bundle=$builddir/gpu-bundle
+rm -rf "$bundle"
+mkdir -p "$bundle/bin" "$bundle/lib"
+
+for program in "$@"; do
+  name=$(echo "$program" | tr / _)
+  cp "$builddir/$program" "$bundle/bin/$name"
+done
+# The program tests/install-test.sh built against an installed prefix, if it ran.
+if [ -x "$builddir/install-test/hello" ]; then
+  cp "$builddir/install-test/hello" "$bundle/bin/installed_hello"
+fi
+cp -P "$builddir"/lib/.libs/librmm.so* "$bundle/lib/"
+
+# Libraries outside the base system that the programs need (check's subunit, say).
+for program in "$bundle"/bin/*; do
+  ldd "$program" | awk '$3 ~ /^\// { print $3 }'
+done | sort -u | while read -r library; do
+  case $(basename "$library") in
+    libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|librmm.so*) ;;
+    *) cp -L "$library" "$bundle/lib/" ;;
+  esac
+done
+
+cat > "$bundle/run" <<'RUN'
+#!/bin/sh
+# Runs every bundled test program; prints one line per program and a closing count.
+here=$(cd "$(dirname "$0")" && pwd)
+export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-300}
+logs=${RMM_BUNDLE_LOGS:-$here/logs}
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0
+for program in "$here"/bin/*; do
+  name=$(basename "$program")
+  "$program" > "$logs/$name.log" 2>&1
+  rc=$?
+  case $rc in
+    0) passed=$((passed + 1)); echo "PASS: $name" ;;
+    77) skipped=$((skipped + 1)); echo "SKIP: $name ($(head -n 1 "$logs/$name.log"))" ;;
+    *) failed=$((failed + 1)); echo "FAIL: $name (exit $rc)"; tail -n 20 "$logs/$name.log" ;;
+  esac
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+test "$failed" -eq 0
+RUN
+chmod +x "$bundle/run"
+echo "gpu-bundle: $(ls "$bundle/bin" | wc -l) programs in $bundle; run $bundle/run on the GPU machine"
