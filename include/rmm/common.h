@@ -72,7 +72,10 @@ RMM_API const char *rmm_status_string(rmm_status_t status);
 RMM_API const char *rmm_last_error_message(void);
 
 /**
- * @brief The CUDA error behind the calling thread's last RMM_ERROR_CUDA.
+ * @brief The CUDA error behind the calling thread's last failure.
+ *
+ * Set for RMM_ERROR_CUDA and for out-of-memory failures that CUDA reported
+ * (cudaErrorMemoryAllocation); cleared by failures that involved no CUDA call.
  * @return a `cudaError_t` value as an int; 0 (cudaSuccess) when none.
  */
 RMM_API int rmm_last_cuda_error(void);

@@ -110,7 +110,7 @@ RMM_API bool rmm_resource_is_equal(const rmm_resource_t *a, const rmm_resource_t
 /**
  * @brief The family name of a resource: "cuda", "pool", "statistics", ...
  * @param mr a resource, or NULL.
- * @return a static string; "(null)" for NULL.
+ * @return a string valid while @p mr lives (a custom resource's own name); "(null)" for NULL.
  */
 RMM_API const char *rmm_resource_name(const rmm_resource_t *mr);
 
@@ -202,7 +202,8 @@ typedef void (*rmm_deallocate_callback_t)(void *ptr, size_t bytes, rmm_stream_t 
  * @brief Creates a resource that forwards to two plain functions (RMM's callback resource).
  *
  * The memory is taken to be device accessible. Alignment is not passed on: the
- * callbacks must return memory aligned to RMM_ALLOCATION_ALIGNMENT.
+ * callbacks must return memory aligned to RMM_ALLOCATION_ALIGNMENT, and requests for
+ * more fail with RMM_ERROR_INVALID_ARGUMENT.
  * @param allocate called for every non-empty allocation; NULL from it is RMM_ERROR_BAD_ALLOC.
  * @param deallocate called for every non-NULL free.
  * @param arg passed to both.

@@ -15,8 +15,12 @@ typedef struct callback {
 
 static rmm_status_t callback_allocate(void *state, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
-  (void)alignment;
   callback_t *callback = state;
+  /* The callbacks take no alignment: they promise the default, and no more can be asked. */
+  if (alignment > RMM_ALLOCATION_ALIGNMENT)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "callback: alignment %zu is larger than the callbacks guarantee (%zu); use an aligned adaptor",
+                     alignment, (size_t)RMM_ALLOCATION_ALIGNMENT);
   *ptr = callback->allocate(bytes, stream, callback->arg);
   if (*ptr == NULL)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "callback: the allocate callback returned NULL for %zu bytes", bytes);

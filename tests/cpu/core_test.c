@@ -401,6 +401,11 @@ START_TEST(callback_resource_forwards_once)
   RMM_CK(rmm_deallocate(mr, ptr, 10 << 20, NULL));
   ck_assert_int_eq(log.deallocations, 1);
 
+  /* The callbacks promise 256 bytes and no more: larger alignments never reach them. */
+  RMM_CK_STATUS(rmm_allocate_aligned(mr, &ptr, 64, 4096, NULL), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("alignment 4096");
+  ck_assert_int_eq(log.allocations, 1);
+
   log.fail = true;
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, 77, NULL), RMM_ERROR_BAD_ALLOC);
   RMM_CK_MESSAGE_HAS("returned NULL for 77 bytes");
