@@ -1,1 +1,16 @@
-# bench/: benchmark programs (built by "make bench", never run by "make check").
+# bench/: benchmark programs, built by "make bench" and never run by "make check".
+EXTRA_PROGRAMS =
+bench_programs =
+
+EXTRA_PROGRAMS += bench/ds_bench
+bench_programs += bench/ds_bench
+bench_ds_bench_SOURCES = bench/ds_bench.c \
+	lib/suballoc/ds/block_index.c lib/suballoc/ds/block_index.h \
+	lib/suballoc/ds/free_set.c lib/suballoc/ds/free_set.h
+bench_ds_bench_CPPFLAGS = $(AM_CPPFLAGS) -D_GNU_SOURCE
+bench_ds_bench_CFLAGS = $(AM_CFLAGS) -O2
+bench_ds_bench_LDADD =
+
+bench: $(bench_programs)
+CLEANFILES += $(bench_programs)
+.PHONY: bench

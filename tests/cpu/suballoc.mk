@@ -1,1 +1,11 @@
 # CPU tests of lib/suballoc.
+# The pure data structures are hidden inside librmm: their test compiles them in.
+check_PROGRAMS += tests/cpu/ds_test
+TESTS += tests/cpu/ds_test
+VALGRIND_TESTS += tests/cpu/ds_test
+tests_cpu_ds_test_SOURCES = tests/cpu/ds_test.c \
+	lib/suballoc/ds/block_index.c lib/suballoc/ds/block_index.h \
+	lib/suballoc/ds/free_set.c lib/suballoc/ds/free_set.h
+tests_cpu_ds_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_ds_test_LDFLAGS = $(test_ldflags)
+tests_cpu_ds_test_LDADD = $(CHECK_LIBS)
