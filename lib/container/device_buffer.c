@@ -83,8 +83,8 @@ static rmm_status_t move_bytes(void *dst, reach_t dst_reach, const void *src, re
 
 /*
  * Moves the contents to a new allocation of `capacity` bytes made on `stream`, frees
- * the old one there and sets the size to `size` (both at least the old size, or equal
- * to it when shrinking). On failure to allocate or copy the buffer is unchanged; a
+ * the old one there and sets the size to `size`; the old size is what is copied, so
+ * neither may be below it. On failure to allocate or copy the buffer is unchanged; a
  * failure to free the old memory is reported with the new memory in place.
  */
 static rmm_status_t reallocate(rmm_device_buffer_t *buf, size_t capacity, size_t size, rmm_stream_t stream,
