@@ -17,6 +17,11 @@
 /* adaptors */
 
 /* containers, streams and devices */
+#include <rmm/device_buffer.h>
+#include <rmm/device_uvector.h>
+#include <rmm/device_scalar.h>
+#include <rmm/stream_pool.h>
+#include <rmm/device.h>
 
 /* specs */
 

@@ -1,4 +1,4 @@
-/* The one place where core and the sub-allocators call the CUDA runtime. */
+/* The one place where code outside lib/memory calls the CUDA runtime. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 
 #include "core/cuda.h"
 #include "core/error.h"
+#include "core/log.h"
 
 bool rmm__cuda_error_is_no_device(int cuda_error)
 {
@@ -116,4 +117,102 @@ rmm_status_t rmm__cuda_mem_info(size_t *free_bytes, size_t *total_bytes)
 {
   cudaError_t error = cudaMemGetInfo(free_bytes, total_bytes);
   return error == cudaSuccess ? RMM_SUCCESS : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemGetInfo");
+}
+
+rmm_status_t rmm__cuda_get_device(int *device)
+{
+  cudaError_t error = cudaGetDevice(device);
+  return error == cudaSuccess ? RMM_SUCCESS : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaGetDevice");
+}
+
+rmm_status_t rmm__cuda_get_device_count(int *count)
+{
+  cudaError_t error = cudaGetDeviceCount(count);
+  if (error == cudaSuccess)
+    return RMM_SUCCESS;
+  *count = 0;
+  if (rmm__cuda_error_is_no_device(error)) {
+    cudaGetLastError();
+    return RMM_SUCCESS;
+  }
+  return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaGetDeviceCount");
+}
+
+rmm_status_t rmm__cuda_device_enter(int device, int *previous)
+{
+  *previous = rmm__cuda_current_device();
+  return *previous == device ? RMM_SUCCESS : rmm__cuda_set_device(device);
+}
+
+void rmm__cuda_device_leave(int device, int previous)
+{
+  if (previous == device)
+    return;
+  /* Restoring the caller's device cannot be undone if it fails; say so in the debug log. */
+  cudaError_t error = cudaSetDevice(previous);
+  if (error != cudaSuccess) {
+    cudaGetLastError();
+    RMM_LOG(RMM_LOG_DEBUG, "could not make device %d current again: %s", previous, cudaGetErrorName(error));
+  }
+}
+
+rmm_status_t rmm__cuda_memcpy_async(void *dst, const void *src, size_t bytes, rmm_stream_t stream)
+{
+  cudaError_t error = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, (cudaStream_t)stream);
+  return error == cudaSuccess ? RMM_SUCCESS
+                              : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemcpyAsync of %zu bytes from %p to %p on stream %p",
+                                               bytes, src, dst, (void *)stream);
+}
+
+rmm_status_t rmm__cuda_memset_async(void *dst, int value, size_t bytes, rmm_stream_t stream)
+{
+  cudaError_t error = cudaMemsetAsync(dst, value, bytes, (cudaStream_t)stream);
+  return error == cudaSuccess ? RMM_SUCCESS
+                              : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemsetAsync of %zu bytes at %p on stream %p",
+                                               bytes, dst, (void *)stream);
+}
+
+rmm_status_t rmm__cuda_stream_create_non_blocking(rmm_stream_t *stream)
+{
+  cudaStream_t created;
+  cudaError_t error = cudaStreamCreateWithFlags(&created, cudaStreamNonBlocking);
+  if (error != cudaSuccess)
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamCreateWithFlags");
+  *stream = (rmm_stream_t)created;
+  return RMM_SUCCESS;
+}
+
+void rmm__cuda_stream_destroy(rmm_stream_t stream)
+{
+  /* At process exit the runtime may be gone already; nothing is left to free then. */
+  if (cudaStreamDestroy((cudaStream_t)stream) != cudaSuccess)
+    cudaGetLastError();
+}
+
+rmm_status_t rmm__cuda_concurrent_managed_access(int device, bool *supported)
+{
+  int value = 0;
+  cudaError_t error = cudaDeviceGetAttribute(&value, cudaDevAttrConcurrentManagedAccess, device);
+  if (error != cudaSuccess)
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaDeviceGetAttribute(cudaDevAttrConcurrentManagedAccess) of device %d",
+                          device);
+  *supported = value != 0;
+  return RMM_SUCCESS;
+}
+
+rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_stream_t stream, bool *migrated)
+{
+  struct cudaMemLocation location = {.type = cudaMemLocationTypeDevice, .id = device};
+  if (device == cudaCpuDeviceId)
+    location = (struct cudaMemLocation){.type = cudaMemLocationTypeHost, .id = 0};
+  cudaError_t error = cudaMemPrefetchAsync(ptr, bytes, location, 0, (cudaStream_t)stream);
+  *migrated = error == cudaSuccess;
+  if (error == cudaErrorInvalidValue) {
+    /* Memory that is not managed (nor pageable under HMM/ATS) cannot migrate: nothing to do. */
+    cudaGetLastError();
+    return RMM_SUCCESS;
+  }
+  return error == cudaSuccess ? RMM_SUCCESS
+                              : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemPrefetchAsync of %zu bytes at %p to device %d",
+                                               bytes, ptr, device);
 }

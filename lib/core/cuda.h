@@ -1,5 +1,6 @@
 /*
- * The small wrapper through which core and the sub-allocators reach the CUDA runtime.
+ * The small wrapper through which core, the sub-allocators, the containers and the
+ * stream helpers reach the CUDA runtime.
  * Leaf resources (lib/memory) call cudart directly; everything else comes here, so
  * that the code above it needs no CUDA headers.
  */
@@ -39,6 +40,39 @@ rmm_status_t rmm__cuda_stream_id(rmm_stream_t stream, uint64_t *id);
 
 /* cudaMemGetInfo of the current device. */
 rmm_status_t rmm__cuda_mem_info(size_t *free_bytes, size_t *total_bytes);
+
+/* cudaGetDevice, with its failure reported (unlike rmm__cuda_current_device). */
+rmm_status_t rmm__cuda_get_device(int *device);
+
+/* cudaGetDeviceCount; no device or no driver is a count of 0, not a failure. */
+rmm_status_t rmm__cuda_get_device_count(int *count);
+
+/*
+ * Makes `device` current for a while: `*previous` receives the device to hand to
+ * rmm__cuda_device_leave(). No CUDA call is made when `device` is current already.
+ */
+rmm_status_t rmm__cuda_device_enter(int device, int *previous);
+void rmm__cuda_device_leave(int device, int previous);
+
+/* A copy of any kind (cudaMemcpyDefault) ordered on `stream`. */
+rmm_status_t rmm__cuda_memcpy_async(void *dst, const void *src, size_t bytes, rmm_stream_t stream);
+
+/* cudaMemsetAsync of `bytes` bytes to `value`, ordered on `stream`. */
+rmm_status_t rmm__cuda_memset_async(void *dst, int value, size_t bytes, rmm_stream_t stream);
+
+/* A new stream on the current device that does not synchronise with the legacy default stream. */
+rmm_status_t rmm__cuda_stream_create_non_blocking(rmm_stream_t *stream);
+void rmm__cuda_stream_destroy(rmm_stream_t stream);
+
+/* Whether `device` can migrate managed memory while kernels run (cudaDevAttrConcurrentManagedAccess). */
+rmm_status_t rmm__cuda_concurrent_managed_access(int device, bool *supported);
+
+/*
+ * cudaMemPrefetchAsync to `device`, or to the host when `device` is cudaCpuDeviceId (-1).
+ * Memory that cannot migrate (the runtime answers cudaErrorInvalidValue) is no failure:
+ * `*migrated` is false then.
+ */
+rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_stream_t stream, bool *migrated);
 
 /*
  * For a failed CUDA call: records the error, clears the runtime's last error, and
