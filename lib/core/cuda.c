@@ -117,3 +117,31 @@ rmm_status_t rmm__cuda_mem_info(size_t *free_bytes, size_t *total_bytes)
   cudaError_t error = cudaMemGetInfo(free_bytes, total_bytes);
   return error == cudaSuccess ? RMM_SUCCESS : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemGetInfo");
 }
+
+rmm_status_t rmm__cuda_concurrent_managed_access(int device, bool *supported)
+{
+  int value = 0;
+  cudaError_t error = cudaDeviceGetAttribute(&value, cudaDevAttrConcurrentManagedAccess, device);
+  if (error != cudaSuccess)
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaDeviceGetAttribute(cudaDevAttrConcurrentManagedAccess) of device %d",
+                          device);
+  *supported = value != 0;
+  return RMM_SUCCESS;
+}
+
+rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_stream_t stream, bool *migrated)
+{
+  struct cudaMemLocation location = {.type = cudaMemLocationTypeDevice, .id = device};
+  if (device == cudaCpuDeviceId)
+    location = (struct cudaMemLocation){.type = cudaMemLocationTypeHost, .id = 0};
+  cudaError_t error = cudaMemPrefetchAsync(ptr, bytes, location, 0, (cudaStream_t)stream);
+  *migrated = error == cudaSuccess;
+  if (error == cudaErrorInvalidValue) {
+    /* Memory that is not managed (nor pageable under HMM/ATS) cannot migrate: nothing to do. */
+    cudaGetLastError();
+    return RMM_SUCCESS;
+  }
+  return error == cudaSuccess ? RMM_SUCCESS
+                              : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemPrefetchAsync of %zu bytes at %p to device %d",
+                                               bytes, ptr, device);
+}

@@ -40,6 +40,16 @@ rmm_status_t rmm__cuda_stream_id(rmm_stream_t stream, uint64_t *id);
 /* cudaMemGetInfo of the current device. */
 rmm_status_t rmm__cuda_mem_info(size_t *free_bytes, size_t *total_bytes);
 
+/* Whether `device` can migrate managed memory while kernels run (cudaDevAttrConcurrentManagedAccess). */
+rmm_status_t rmm__cuda_concurrent_managed_access(int device, bool *supported);
+
+/*
+ * cudaMemPrefetchAsync to `device`, or to the host when `device` is cudaCpuDeviceId (-1).
+ * Memory that cannot migrate (the runtime answers cudaErrorInvalidValue) is no failure:
+ * `*migrated` is false then.
+ */
+rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_stream_t stream, bool *migrated);
+
 /*
  * For a failed CUDA call: records the error, clears the runtime's last error, and
  * sets the message to the formatted text followed by the error's name and description.
