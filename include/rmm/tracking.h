@@ -15,12 +15,12 @@ extern "C" {
 
 /** @brief One outstanding allocation of a tracking adaptor, as rmm_tracking_foreach() shows it. */
 typedef struct rmm_tracking_entry {
-  void *ptr;                /**< the address handed out */
-  size_t bytes;             /**< the size asked for */
-  size_t alignment;         /**< the alignment asked for */
-  rmm_stream_t stream;      /**< the stream of the allocation */
-  void *const *frames;      /**< return addresses of the allocating call stack, innermost first */
-  size_t frame_count;       /**< the number of frames; 0 when stacks are not captured */
+  void *ptr;           /**< the address handed out */
+  size_t bytes;        /**< the size asked for */
+  size_t alignment;    /**< the alignment asked for */
+  rmm_stream_t stream; /**< the stream of the allocation */
+  void *const *frames; /**< return addresses of the allocating call stack, innermost first */
+  size_t frame_count;  /**< the number of frames; 0 when stacks are not captured */
 } rmm_tracking_entry_t;
 
 /**

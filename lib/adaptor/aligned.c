@@ -18,12 +18,12 @@
 
 typedef struct aligned {
   rmm_resource_t *upstream;
-  size_t alignment; /* at least RMM_ALLOCATION_ALIGNMENT */
+  size_t alignment;     /* at least RMM_ALLOCATION_ALIGNMENT */
   size_t threshold;
-  pthread_mutex_t lock;   /* guards blocks */
-  rmm_ptr_map_t blocks;   /* address returned -> upstream's address, for padded blocks */
-  rmm_usage_t usage;      /* the callers' bytes */
-  rmm_usage_t reserved;   /* the bytes taken from the upstream, padding included */
+  pthread_mutex_t lock; /* guards blocks */
+  rmm_ptr_map_t blocks; /* address returned -> upstream's address, for padded blocks */
+  rmm_usage_t usage;    /* the callers' bytes */
+  rmm_usage_t reserved; /* the bytes taken from the upstream, padding included */
 } aligned_t;
 
 /* The alignment a request gets: the adaptor's for large requests, the caller's if larger. */
@@ -50,7 +50,7 @@ static bool padded_size(size_t bytes, size_t alignment, size_t *padded)
   return true;
 }
 
-/* Gives a padded block back after a failure; the caller's message stays. */
+/* Gives a padded block back when the allocation cannot complete; the caller then sets the message. */
 static void undo_allocation(aligned_t *al, void *block, size_t padded, rmm_stream_t stream)
 {
   if (rmm_deallocate_aligned(al->upstream, block, padded, RMM_ALLOCATION_ALIGNMENT, stream) != RMM_SUCCESS)

@@ -46,23 +46,21 @@ static long thread_id(void)
 }
 
 /* A pointer as glibc's %p writes it: 0x and lower-case hex, "(nil)" for NULL. */
-static const char *format_pointer(const void *ptr, char text[ADDRESS_TEXT])
+static void format_pointer(const void *ptr, char text[ADDRESS_TEXT])
 {
   if (ptr == NULL)
     snprintf(text, ADDRESS_TEXT, "(nil)");
   else
     snprintf(text, ADDRESS_TEXT, "0x%" PRIxPTR, (uintptr_t)ptr);
-  return text;
 }
 
 /* A stream as RMM logs it (a pointer through an ostream): "0" for the default stream, else 0x and hex. */
-static const char *format_stream(rmm_stream_t stream, char text[ADDRESS_TEXT])
+static void format_stream(rmm_stream_t stream, char text[ADDRESS_TEXT])
 {
   if (stream == NULL)
     snprintf(text, ADDRESS_TEXT, "0");
   else
     snprintf(text, ADDRESS_TEXT, "0x%" PRIxPTR, (uintptr_t)stream);
-  return text;
 }
 
 /*
