@@ -15,6 +15,14 @@
 /* sub-allocators */
 
 /* adaptors */
+#include <rmm/aligned.h>
+#include <rmm/failure_callback.h>
+#include <rmm/limiting.h>
+#include <rmm/logging.h>
+#include <rmm/prefetch.h>
+#include <rmm/statistics.h>
+#include <rmm/thread_safe.h>
+#include <rmm/tracking.h>
 
 /* containers, streams and devices */
 #include <rmm/device_buffer.h>
