@@ -23,9 +23,10 @@ extern "C" {
  *
  * Memory freed on the stream that allocated it is reused on that stream at once.
  * Memory freed on another stream, and every request above 1 MiB, first synchronises
- * the freeing stream; when no superblock is left, every arena returns its empty
- * superblocks to the global arena after synchronising the device, and the request is
- * tried again before it fails. Over a host-only upstream no CUDA call is made.
+ * the freeing stream. When nothing fits, every arena returns its empty superblocks to
+ * the global arena after a device synchronisation and the request is tried again;
+ * then a free block of another arena is used, before the request fails. Over a
+ * host-only upstream no CUDA call is made. See rmm_arena_create(3).
  * @param upstream the resource the global arena comes from; NULL means the current
  *        device resource. The arena holds a reference on it.
  * @param arena_size bytes of the global arena, rounded down to 256; 0 means half of

@@ -219,48 +219,68 @@ static void add_spans(free_summary_t *summary, const arena_spans_t *spans)
     summary->largest = arena_spans_largest_free(spans);
 }
 
-/* Every lock held. */
-static free_summary_t summarise_locked(const arena_state_t *state)
+/* What is free in the arenas and the global arena, each read under its own lock. */
+static free_summary_t summarise(arena_state_t *state)
 {
   free_summary_t summary = {0};
-  for (const arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
+  pthread_mutex_lock(&state->arenas_lock);
+  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next) {
+    pthread_mutex_lock(&arena->lock);
     add_heap(&summary, &arena->heap);
+    pthread_mutex_unlock(&arena->lock);
+  }
+  pthread_mutex_unlock(&state->arenas_lock);
+  pthread_mutex_lock(&state->global_lock);
   add_spans(&summary, &state->spans);
+  pthread_mutex_unlock(&state->global_lock);
   return summary;
 }
 
-/* Writes the state of every arena to the debug log; every lock held. */
-static void dump_state(const arena_state_t *state, size_t bytes)
+/* The arena's line of the dump; its lock held. */
+static void dump_arena(const arena_t *arena)
 {
-  char size[RMM_BYTES_TEXT], total[RMM_BYTES_TEXT], free_text[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT];
+  char size[RMM_BYTES_TEXT], used[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT];
+  const arena_heap_t *heap = &arena->heap;
+  RMM_LOG(RMM_LOG_INFO, "arena: %s arena of stream %p%s: %zu superblocks, %s free in %zu blocks, largest %s",
+          arena->per_thread ? "per-thread" : "per-stream", (void *)arena->stream,
+          arena->orphaned ? " (thread exited)" : "", heap->span_count, rmm__format_bytes(heap->free_bytes, size),
+          heap->free_blocks, rmm__format_bytes(arena_heap_largest_free(heap), largest));
+  for (const arena_span_t *span = heap->spans; span != NULL; span = span->next)
+    RMM_LOG(RMM_LOG_DEBUG, "arena:   superblock at %p: %s, %s in use", (void *)arena_span_base(span),
+            rmm__format_bytes(arena_span_size(span), size), rmm__format_bytes(span->used, used));
+}
+
+/* Writes the state of the global arena and of every arena to the debug log. */
+static void dump_state(arena_state_t *state, size_t bytes)
+{
+  char size[RMM_BYTES_TEXT], total[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT];
   RMM_LOG(RMM_LOG_ERROR, "arena: ran out of memory trying to allocate %s (%zu bytes); the arenas follow",
           rmm__format_bytes(bytes, size), bytes);
+  pthread_mutex_lock(&state->global_lock);
   const arena_spans_t *spans = &state->spans;
   size_t free_bytes = spans->free_bytes, largest_free = arena_spans_largest_free(spans);
   double fragmentation = free_bytes != 0 ? (1.0 - (double)largest_free / (double)free_bytes) * 100.0 : 0.0;
   RMM_LOG(RMM_LOG_INFO,
           "arena: global arena at %p: size %s, %zu free superblocks, %s free, largest %s, fragmentation %.2f%%",
           state->memory, rmm__format_bytes(state->size, total), spans->free_spans,
-          rmm__format_bytes(free_bytes, free_text), rmm__format_bytes(largest_free, largest), fragmentation);
-  for (const arena_t *arena = state->arenas; arena != NULL; arena = arena->next) {
-    const arena_heap_t *heap = &arena->heap;
-    RMM_LOG(RMM_LOG_INFO, "arena: %s arena of stream %p%s: %zu superblocks, %s free in %zu blocks, largest %s",
-            arena->per_thread ? "per-thread" : "per-stream", (void *)arena->stream,
-            arena->orphaned ? " (thread exited)" : "", heap->span_count, rmm__format_bytes(heap->free_bytes, free_text),
-            heap->free_blocks, rmm__format_bytes(arena_heap_largest_free(heap), largest));
-    for (const arena_span_t *span = heap->spans; span != NULL; span = span->next)
-      RMM_LOG(RMM_LOG_DEBUG, "arena:   superblock at %p: %s, %s in use", (void *)arena_span_base(span),
-              rmm__format_bytes(arena_span_size(span), total), rmm__format_bytes(span->used, free_text));
+          rmm__format_bytes(free_bytes, size), rmm__format_bytes(largest_free, largest), fragmentation);
+  pthread_mutex_unlock(&state->global_lock);
+  pthread_mutex_lock(&state->arenas_lock);
+  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next) {
+    pthread_mutex_lock(&arena->lock);
+    dump_arena(arena);
+    pthread_mutex_unlock(&arena->lock);
   }
+  pthread_mutex_unlock(&state->arenas_lock);
   rmm_log_flush();
 }
 
-/* Every lock held. */
-static rmm_status_t out_of_memory(const arena_state_t *state, size_t bytes)
+/* No lock held. */
+static rmm_status_t out_of_memory(arena_state_t *state, size_t bytes)
 {
   if (state->dump_log_on_failure)
     dump_state(state, bytes);
-  free_summary_t summary = summarise_locked(state);
+  free_summary_t summary = summarise(state);
   char size[RMM_BYTES_TEXT], total[RMM_BYTES_TEXT], free_text[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT];
   return rmm__fail(RMM_ERROR_OUT_OF_MEMORY,
                    "arena: out of memory (failed to allocate %s = %zu bytes; arena %s, %s free, "
@@ -269,71 +289,92 @@ static rmm_status_t out_of_memory(const arena_state_t *state, size_t bytes)
                    rmm__format_bytes(summary.bytes, free_text), rmm__format_bytes(summary.largest, largest));
 }
 
-/* Returns the arena's empty superblocks to the global arena; its lock and the global lock held. */
-static size_t release_empty(arena_state_t *state, arena_t *arena)
+/*
+ * Takes the empty superblocks out of every arena, one arena at a time, into a list
+ * through span->next. A span emptied by a free is out of reach of later frees (it
+ * holds no block), so once collected it only waits for the work queued before.
+ */
+static arena_span_t *collect_empty(arena_state_t *state, size_t *count)
 {
-  size_t released = 0;
-  for (arena_span_t *span = arena->heap.spans; span != NULL;) {
-    arena_span_t *next = span->next;
-    if (span->used == 0) {
-      arena_heap_remove_span(&arena->heap, span);
-      arena_spans_give(&state->spans, span);
-      released++;
-    }
-    span = next;
-  }
-  return released;
-}
-
-static void lock_all(arena_state_t *state)
-{
+  arena_span_t *collected = NULL;
   pthread_mutex_lock(&state->arenas_lock);
-  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
+  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next) {
     pthread_mutex_lock(&arena->lock);
+    for (arena_span_t *span = arena->heap.spans; span != NULL;) {
+      arena_span_t *next = span->next;
+      if (span->used == 0) {
+        arena_heap_remove_span(&arena->heap, span);
+        span->next = collected;
+        collected = span;
+        (*count)++;
+      }
+      span = next;
+    }
+    pthread_mutex_unlock(&arena->lock);
+  }
+  pthread_mutex_unlock(&state->arenas_lock);
+  return collected;
 }
 
-static void unlock_all(arena_state_t *state)
+/* Returns collected superblocks to the global arena, where neighbours merge; global lock held. */
+static void give_back(arena_state_t *state, arena_span_t *collected)
 {
-  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
-    pthread_mutex_unlock(&arena->lock);
-  pthread_mutex_unlock(&state->arenas_lock);
+  while (collected != NULL) {
+    /* Read the link first: giving a span back may recycle its descriptor. */
+    arena_span_t *next = collected->next;
+    arena_spans_give(&state->spans, collected);
+    collected = next;
+  }
 }
 
 /*
- * The last resort, with every arena stopped after a device synchronisation: a free
- * block of another arena. It stays in that arena's superblock, so freeing it later is
- * a free on another stream (synchronised) like any other.
+ * The last resort: a free block of another arena. The other arena's stream may still
+ * use memory freed into it, so the device is synchronised while that arena is locked
+ * (no free can slip in). The block stays in that arena's superblock: freeing it later
+ * is a free on another stream, like any other.
  */
-static arena_heap_result_t borrow(arena_state_t *state, const arena_t *arena, size_t bytes, uintptr_t *address)
+static rmm_status_t borrow(arena_state_t *state, const arena_t *arena, size_t bytes, uintptr_t *address,
+                           arena_heap_result_t *result)
 {
-  for (arena_t *other = state->arenas; other != NULL; other = other->next) {
+  rmm_status_t status = RMM_SUCCESS;
+  *result = ARENA_HEAP_NO_FIT;
+  pthread_mutex_lock(&state->arenas_lock);
+  for (arena_t *other = state->arenas; other != NULL && *result == ARENA_HEAP_NO_FIT; other = other->next) {
     if (other == arena)
       continue;
-    arena_heap_result_t result = arena_heap_allocate(&other->heap, bytes, address);
-    if (result != ARENA_HEAP_NO_FIT)
-      return result;
+    pthread_mutex_lock(&other->lock);
+    *result = arena_heap_allocate(&other->heap, bytes, address);
+    if (*result == ARENA_HEAP_OK && state->device) {
+      status = rmm__cuda_device_synchronize();
+      if (status != RMM_SUCCESS)
+        arena_heap_free(&other->heap, *address, bytes);
+    }
+    pthread_mutex_unlock(&other->lock);
   }
-  return ARENA_HEAP_NO_FIT;
+  pthread_mutex_unlock(&state->arenas_lock);
+  return status;
 }
 
 /*
- * The slow path when nothing fits: with every arena stopped, synchronise the device
- * (blocks freed on any stream become idle), move every empty superblock back to the
- * global arena, where neighbours merge, and try once more, then borrow, before giving
- * up. `arena` is NULL for a large request.
+ * The slow path when nothing fits (RMM's defragmentation): every arena's empty
+ * superblocks go back to the global arena once the device has been synchronised
+ * (memory freed on any stream is then idle), and the request is tried again, holding
+ * the global lock from the give-back on so that no one else takes what it freed.
+ * Then a free block of another arena is borrowed before giving up. `arena` is NULL
+ * for a large request.
  */
 static rmm_status_t defragment_and_retry(arena_state_t *state, arena_t *arena, size_t rounded, size_t bytes,
                                          uintptr_t *address)
 {
-  lock_all(state);
+  size_t released = 0;
+  arena_span_t *collected = collect_empty(state, &released);
   rmm_status_t status = state->device ? rmm__cuda_device_synchronize() : RMM_SUCCESS;
+  arena_heap_result_t result = ARENA_HEAP_NO_FIT;
+  if (arena != NULL)
+    pthread_mutex_lock(&arena->lock);
   pthread_mutex_lock(&state->global_lock);
+  give_back(state, collected);
   if (status == RMM_SUCCESS) {
-    size_t released = 0;
-    for (arena_t *each = state->arenas; each != NULL; each = each->next)
-      released += release_empty(state, each);
-    RMM_LOG(RMM_LOG_DEBUG, "arena: defragmented: %zu empty superblocks returned to the global arena", released);
-    arena_heap_result_t result;
     if (arena == NULL) {
       result = large_allocate(state, rounded, address);
     } else {
@@ -341,16 +382,20 @@ static rmm_status_t defragment_and_retry(arena_state_t *state, arena_t *arena, s
       if (result == ARENA_HEAP_NO_FIT)
         result = grow_and_allocate(state, arena, rounded, address);
     }
-    if (result == ARENA_HEAP_NO_FIT)
-      result = borrow(state, arena, rounded, address);
-    if (result == ARENA_HEAP_NO_FIT)
-      status = out_of_memory(state, bytes);
-    else if (result == ARENA_HEAP_NO_MEMORY)
-      status = rmm__fail(RMM_ERROR_BAD_ALLOC, "arena: no host memory for block descriptors");
   }
   pthread_mutex_unlock(&state->global_lock);
-  unlock_all(state);
-  return status;
+  if (arena != NULL)
+    pthread_mutex_unlock(&arena->lock);
+  RMM_LOG(RMM_LOG_DEBUG, "arena: defragmented: %zu empty superblocks returned to the global arena", released);
+  if (status == RMM_SUCCESS && result == ARENA_HEAP_NO_FIT)
+    status = borrow(state, arena, rounded, address, &result);
+  if (status != RMM_SUCCESS)
+    return status;
+  if (result == ARENA_HEAP_NO_MEMORY)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "arena: no host memory for block descriptors");
+  if (result == ARENA_HEAP_NO_FIT)
+    return out_of_memory(state, bytes);
+  return RMM_SUCCESS;
 }
 
 static rmm_status_t arena_allocate(void *raw, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
@@ -395,8 +440,8 @@ static rmm_status_t arena_allocate(void *raw, void **ptr, size_t bytes, size_t a
 
 /*
  * Locks what guards `span`: its arena's lock, or the global lock for a span of the
- * global arena. A span changes hands only under both, so the owner seen under its
- * lock is stable.
+ * global arena. The span of a live block keeps its owner; for any other span the
+ * checks made under the lock refuse the pointer whatever the owner has become.
  */
 static arena_t *lock_owner(arena_state_t *state, arena_span_t *span)
 {
