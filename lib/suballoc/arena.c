@@ -523,17 +523,7 @@ static void arena_get_stats(const void *raw, rmm_resource_stats_t *out)
   /* The figures are read under the locks, which live in the state. */
   arena_state_t *state = (arena_state_t *)raw;
   rmm__usage_stats(&state->usage, false, out);
-  free_summary_t summary = {0};
-  pthread_mutex_lock(&state->arenas_lock);
-  for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next) {
-    pthread_mutex_lock(&arena->lock);
-    add_heap(&summary, &arena->heap);
-    pthread_mutex_unlock(&arena->lock);
-  }
-  pthread_mutex_unlock(&state->arenas_lock);
-  pthread_mutex_lock(&state->global_lock);
-  add_spans(&summary, &state->spans);
-  pthread_mutex_unlock(&state->global_lock);
+  free_summary_t summary = summarise(state);
   out->bytes_reserved = state->size;
   out->free_bytes = summary.bytes;
   out->free_blocks = summary.blocks;

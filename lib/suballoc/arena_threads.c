@@ -132,8 +132,9 @@ rmm_status_t rmm__arena_thread_get(arena_state_t *state, arena_t **out)
   entry->id = state->id;
   entry->next = entries;
   entries = entry;
-  /* The key's value is the list: a non-NULL value is what makes the destructor run. */
-  pthread_setspecific(exit_key, entries);
+  /* The key's value is the list: a non-NULL value is what makes the destructor run.
+     Should it fail (no memory), the arena is merely not handed on when the thread exits. */
+  (void)pthread_setspecific(exit_key, entries);
   cached_id = state->id;
   cached_arena = entry->arena;
   *out = entry->arena;

@@ -745,6 +745,7 @@ END_TEST
 /* B22: blocks allocated on one thread's stream and freed on another's go home. */
 typedef struct handoff {
   rmm_resource_t *arena;
+  rmm_stream_t producer_stream, consumer_stream;
   pthread_mutex_t lock;
   pthread_cond_t changed;
   block_t queue[8];
@@ -759,7 +760,7 @@ static void *producer(void *arg)
   handoff_t *h = arg;
   uint64_t seed = 22;
   for (size_t i = 0; i < h->total; i++) {
-    block_t block = {.bytes = 4 * KiB + rmm_test_random(&seed) % (60 * KiB), .stream = STREAM(1)};
+    block_t block = {.bytes = 4 * KiB + rmm_test_random(&seed) % (60 * KiB), .stream = h->producer_stream};
     void *ptr = NULL;
     if (rmm_allocate(h->arena, &ptr, block.bytes, block.stream) != RMM_SUCCESS) {
       pthread_mutex_lock(&h->lock);
@@ -798,7 +799,7 @@ static void *consumer(void *arg)
     pthread_cond_broadcast(&h->changed);
     pthread_mutex_unlock(&h->lock);
     check_block(&block);
-    if (rmm_deallocate(h->arena, block.ptr, block.bytes, STREAM(2)) != RMM_SUCCESS) {
+    if (rmm_deallocate(h->arena, block.ptr, block.bytes, h->consumer_stream) != RMM_SUCCESS) {
       pthread_mutex_lock(&h->lock);
       h->failures++;
       pthread_mutex_unlock(&h->lock);
@@ -806,11 +807,14 @@ static void *consumer(void *arg)
   }
 }
 
-START_TEST(test_b22_producer_consumer_does_not_grow)
+static void run_handoff(rmm_stream_t producer_stream, rmm_stream_t consumer_stream)
 {
   /* 8 blocks of at most 64 KiB in flight fit one superblock: a 3 MiB arena is plenty,
      unless freed blocks pile up in the consumer's arena. */
-  handoff_t h = {.arena = new_arena(3 * MiB), .total = rmm_test_scaled(20000)};
+  handoff_t h = {.arena = new_arena(3 * MiB),
+                 .producer_stream = producer_stream,
+                 .consumer_stream = consumer_stream,
+                 .total = rmm_test_scaled(20000)};
   pthread_mutex_init(&h.lock, NULL);
   pthread_cond_init(&h.changed, NULL);
   pthread_t threads[2];
@@ -822,13 +826,67 @@ START_TEST(test_b22_producer_consumer_does_not_grow)
   rmm_resource_stats_t stats = stats_of(h.arena);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.free_bytes, 3 * MiB);
-  /* The consumer's stream never got a superblock: everything went home to the producer's. */
+  /* The consumer never got a superblock: everything went home to the producer's arena. */
   ck_assert_uint_le(stats.free_blocks, 3);
   void *all = alloc_on(h.arena, 3 * MiB, STREAM(3));
   RMM_CK(rmm_deallocate(h.arena, all, 3 * MiB, STREAM(3)));
   pthread_cond_destroy(&h.changed);
   pthread_mutex_destroy(&h.lock);
   rmm_resource_release(h.arena);
+}
+
+START_TEST(test_b22_producer_consumer_streams)
+{
+  run_handoff(STREAM(1), STREAM(2));
+}
+END_TEST
+
+START_TEST(test_b22_producer_consumer_per_thread)
+{
+  run_handoff(RMM_STREAM_PER_THREAD, RMM_STREAM_PER_THREAD);
+}
+END_TEST
+
+/* Threads meet new streams at the same time: each stream gets one arena, found without a lock. */
+typedef struct stream_creation {
+  rmm_resource_t *arena;
+  int id;
+  int failures;
+} stream_creation_t;
+
+static void *stream_creator(void *arg)
+{
+  stream_creation_t *job = arg;
+  for (int i = 0; i < 200; i++) {
+    /* Every thread visits the same streams, each in its own order. */
+    int s = 1 + (i * (2 * job->id + 1)) % 200;
+    void *ptr = NULL;
+    if (rmm_allocate(job->arena, &ptr, 4 * KiB, STREAM(s)) != RMM_SUCCESS ||
+        rmm_deallocate(job->arena, ptr, 4 * KiB, STREAM(s)) != RMM_SUCCESS)
+      job->failures++;
+  }
+  return NULL;
+}
+
+START_TEST(test_concurrent_stream_arenas)
+{
+  enum { THREADS = 4 };
+  rmm_resource_t *arena = new_arena(256 * MiB);
+  stream_creation_t jobs[THREADS];
+  pthread_t threads[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    jobs[t] = (stream_creation_t){.arena = arena, .id = t};
+    ck_assert_int_eq(pthread_create(&threads[t], NULL, stream_creator, &jobs[t]), 0);
+  }
+  for (int t = 0; t < THREADS; t++) {
+    pthread_join(threads[t], NULL);
+    ck_assert_int_eq(jobs[t].failures, 0);
+  }
+  /* One superblock per stream, however many threads raced to create its arena. */
+  rmm_resource_stats_t stats = stats_of(arena);
+  ck_assert_uint_eq(stats.free_bytes, 256 * MiB);
+  ck_assert_uint_eq(stats.free_blocks, 200 + 1);
+  rmm_resource_release(arena);
 }
 END_TEST
 
@@ -1042,7 +1100,9 @@ static Suite *arena_suite(void)
   tcase_add_test(streams, test_per_thread_arenas_are_distinct);
   tcase_add_test(streams, test_thread_exit_after_destroy);
   tcase_add_test(streams, test_b21_per_thread_allocation_survives_defragmentation);
-  tcase_add_test(streams, test_b22_producer_consumer_does_not_grow);
+  tcase_add_test(streams, test_b22_producer_consumer_streams);
+  tcase_add_test(streams, test_b22_producer_consumer_per_thread);
+  tcase_add_test(streams, test_concurrent_stream_arenas);
   tcase_add_test(streams, test_random_no_overlap);
   tcase_add_test(streams, test_threads_by_streams_stress);
   suite_add_tcase(suite, streams);
