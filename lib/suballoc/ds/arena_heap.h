@@ -1,7 +1,8 @@
 /*
  * One arena's blocks: the free blocks of its spans in segregated size classes with
  * bitmaps (two-level segregated fit), so allocating and freeing take O(1) whatever
- * the number of free blocks. A freed block merges with its free address neighbours
+ * the number of free blocks (only a request that no larger class can serve looks
+ * through the blocks of its own class). A freed block merges with its free address neighbours
  * inside its span (never across spans), so a span whose blocks are all free is one
  * free block again. Blocks are described out of band (the memory may be device
  * memory) and allocated blocks are found by address in a hash table, which is what
