@@ -13,6 +13,7 @@
 #include <rmm/per_device.h>
 
 /* sub-allocators */
+#include <rmm/arena.h>
 
 /* adaptors */
 #include <rmm/aligned.h>

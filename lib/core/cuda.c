@@ -103,6 +103,12 @@ rmm_status_t rmm__cuda_stream_synchronize(rmm_stream_t stream)
              : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamSynchronize on stream %p", (void *)stream);
 }
 
+rmm_status_t rmm__cuda_device_synchronize(void)
+{
+  cudaError_t error = cudaDeviceSynchronize();
+  return error == cudaSuccess ? RMM_SUCCESS : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaDeviceSynchronize");
+}
+
 rmm_status_t rmm__cuda_stream_id(rmm_stream_t stream, uint64_t *id)
 {
   unsigned long long value = 0;

@@ -35,6 +35,9 @@ rmm_status_t rmm__cuda_event_synchronize(rmm_event_t event);
 rmm_status_t rmm__cuda_stream_wait_event(rmm_stream_t stream, rmm_event_t event);
 rmm_status_t rmm__cuda_stream_synchronize(rmm_stream_t stream);
 
+/* Waits for all work on the current device (cudaDeviceSynchronize). */
+rmm_status_t rmm__cuda_device_synchronize(void);
+
 /* A process-unique id of the stream behind a handle (cudaStreamGetId). */
 rmm_status_t rmm__cuda_stream_id(rmm_stream_t stream, uint64_t *id);
 

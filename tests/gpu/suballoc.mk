@@ -1,1 +1,7 @@
 # GPU tests of lib/suballoc.
+check_PROGRAMS += tests/gpu/arena_test
+TESTS += tests/gpu/arena_test
+tests_gpu_arena_test_SOURCES = tests/gpu/arena_test.c
+tests_gpu_arena_test_CPPFLAGS = $(gpu_cppflags)
+tests_gpu_arena_test_LDFLAGS = $(test_ldflags)
+tests_gpu_arena_test_LDADD = $(gpu_ldadd)
