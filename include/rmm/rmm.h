@@ -14,6 +14,9 @@
 
 /* sub-allocators */
 #include <rmm/arena.h>
+#include <rmm/binning.h>
+#include <rmm/fixed_size.h>
+#include <rmm/pool.h>
 
 /* adaptors */
 #include <rmm/aligned.h>
@@ -33,6 +36,8 @@
 #include <rmm/device.h>
 
 /* specs */
+
+/* frameworks */
 
 
 #endif

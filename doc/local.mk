@@ -1,0 +1,1 @@
+# doc/: the API reference built by Doxygen from the header comments.

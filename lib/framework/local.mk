@@ -1,0 +1,1 @@
+# lib/framework: C entry points that frameworks (PyTorch pluggable allocators) load.

@@ -1,0 +1,1 @@
+# python/: the pure-Python rmm package over librmm.so.1.
