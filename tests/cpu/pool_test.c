@@ -700,6 +700,51 @@ START_TEST(test_simultaneous_misses)
 }
 END_TEST
 
+/* rmm#2303: tracking and statistics over a pool that hands the same blocks out at once (ABA). */
+typedef struct adaptor_worker {
+  rmm_resource_t *mr;
+  size_t ops;
+} adaptor_worker_t;
+
+static void *same_sizes(void *arg)
+{
+  adaptor_worker_t *w = arg;
+  void *ptrs[4];
+  for (size_t i = 0; i < w->ops; i++) {
+    for (int j = 0; j < 4; j++)
+      RMM_CK(rmm_allocate(w->mr, &ptrs[j], 512, NULL));
+    for (int j = 0; j < 4; j++)
+      RMM_CK(rmm_deallocate(w->mr, ptrs[j], 512, NULL));
+  }
+  return NULL;
+}
+
+START_TEST(test_adaptors_over_pool)
+{
+  rmm_resource_t *pool = new_host_pool(MiB, 0), *tracking = NULL, *stats = NULL;
+  RMM_CK(rmm_tracking_create(pool, false, &tracking));
+  RMM_CK(rmm_statistics_create(tracking, &stats));
+  pthread_t ids[16];
+  adaptor_worker_t worker = {stats, rmm_test_scaled(2000)};
+  for (int i = 0; i < 16; i++)
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, same_sizes, &worker), 0);
+  for (int i = 0; i < 16; i++)
+    pthread_join(ids[i], NULL);
+  rmm_statistics_t counts = {.struct_size = sizeof counts};
+  RMM_CK(rmm_statistics_get(stats, &counts));
+  ck_assert_int_eq(counts.current_bytes, 0);
+  ck_assert_int_eq(counts.current_count, 0);
+  ck_assert_int_eq(counts.total_count, (int64_t)(16 * 4 * worker.ops));
+  size_t outstanding = 1;
+  RMM_CK(rmm_tracking_outstanding_count(tracking, &outstanding));
+  ck_assert_uint_eq(outstanding, 0);
+  ck_assert_uint_eq(stats_of(pool).bytes_in_use, 0);
+  rmm_resource_release(stats);
+  rmm_resource_release(tracking);
+  rmm_resource_release(pool);
+}
+END_TEST
+
 /* ---- the stream registry ---- */
 
 START_TEST(test_registry)
@@ -843,6 +888,7 @@ static Suite *pool_suite(void)
   tcase_add_test(streams, test_threads_and_streams);
   tcase_add_test(streams, test_threads_one_stream);
   tcase_add_test(streams, test_simultaneous_misses);
+  tcase_add_test(streams, test_adaptors_over_pool);
   tcase_add_test(streams, test_registry);
   tcase_add_test(streams, test_registry_threads);
   tcase_add_test(streams, test_registered_streams_make_no_cuda_call);
