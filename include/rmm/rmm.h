@@ -36,6 +36,7 @@
 #include <rmm/device.h>
 
 /* specs */
+#include <rmm/spec.h>
 
 /* frameworks */
 
