@@ -10,3 +10,11 @@ tests_cpu_spec_test_LDFLAGS = $(test_ldflags)
 tests_cpu_spec_env_test_SOURCES = tests/cpu/spec_env_test.c
 tests_cpu_spec_env_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_spec_env_test_LDFLAGS = $(test_ldflags)
+
+# rmm-replay end to end; make_log writes the logs it replays (and wrote examples/replay/example.csv).
+check_PROGRAMS += examples/replay/make_log
+examples_replay_make_log_SOURCES = examples/replay/make_log.c
+examples_replay_make_log_LDFLAGS = $(test_ldflags) -pthread
+examples_replay_make_log_LDADD = lib/librmm.la
+TESTS += tests/cpu/replay_test.sh
+EXTRA_DIST += tests/cpu/replay_test.sh examples/replay/example.csv
