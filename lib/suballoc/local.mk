@@ -6,3 +6,7 @@ lib_librmm_la_SOURCES += \
 	lib/suballoc/ds/arena_heap.c lib/suballoc/ds/arena_heap.h \
 	lib/suballoc/ds/arena_spans.c lib/suballoc/ds/arena_spans.h \
 	lib/suballoc/ds/arena_stream_map.c lib/suballoc/ds/arena_stream_map.h
+
+# binning
+rmminclude_HEADERS += include/rmm/binning.h
+lib_librmm_la_SOURCES += lib/suballoc/binning.c
