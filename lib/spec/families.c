@@ -5,8 +5,10 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "spec/families.h"
 
 /* RMM's aligned_resource_adaptor defaults: 256-byte alignment for requests of 64 KiB or more. */
@@ -70,6 +72,29 @@ static rmm_status_t build_simulated(rmm_resource_t *upstream, const spec_value_t
   return rmm_simulated_create(v[0].number, out);
 }
 
+static rmm_status_t build_pool(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
+{
+  return rmm_pool_create(upstream, v[0].number, v[1].number, out);
+}
+
+static rmm_status_t build_fixed_size(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
+{
+  return rmm_fixed_size_create(upstream, v[0].number, v[1].number, out);
+}
+
+/* binning(upstream) has no bins; binning(upstream, min, max) one fixed-size bin per power of two. */
+static rmm_status_t build_binning(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
+{
+  if (!v[0].given && !v[1].given)
+    return rmm_binning_create(upstream, out);
+  if (!v[0].given || !v[1].given)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "give both min_log2 and max_log2, or neither");
+  if (v[0].number > INT_MAX || v[1].number > INT_MAX)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "bins from 2^%zu to 2^%zu bytes are out of range", v[0].number,
+                     v[1].number);
+  return rmm_binning_create_range(upstream, (int)v[0].number, (int)v[1].number, out);
+}
+
 static rmm_status_t build_arena(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
 {
   return rmm_arena_create(upstream, v[0].number, v[1].number != 0, out);
@@ -129,11 +154,26 @@ static const spec_family_t families[] = {
      build_cuda_async},
     {"cuda_async_managed", false, 0, {{0}}, build_cuda_async_managed},
     {"simulated", false, 1, {{"capacity", NULL, SPEC_SIZE, true, 0}}, build_simulated},
+    {"pool",
+     true,
+     2,
+     {{"initial_size", "initial", SPEC_SIZE, false, 0}, {"maximum_size", "maximum", SPEC_SIZE, false, 0}},
+     build_pool},
     {"arena",
      true,
      2,
      {{"arena_size", "size", SPEC_SIZE, false, 0}, {"dump_log_on_failure", "dump_log", SPEC_BOOL, false, 0}},
      build_arena},
+    {"fixed_size",
+     true,
+     2,
+     {{"block_size", "block", SPEC_SIZE, false, 0}, {"blocks_to_preallocate", "blocks", SPEC_COUNT, false, 0}},
+     build_fixed_size},
+    {"binning",
+     true,
+     2,
+     {{"min_log2", "min", SPEC_COUNT, false, 0}, {"max_log2", "max", SPEC_COUNT, false, 0}},
+     build_binning},
     {"aligned",
      true,
      2,

@@ -38,6 +38,13 @@ test -s "$work/err" && fail "stderr is not a terminal: no progress line expected
 "$replay" -r host -s 1GiB --progress "$example" >/dev/null 2>"$work/err" || fail "--progress"
 grep -q "$rows/$rows events (100%)" "$work/err" || fail "--progress prints the count"
 
+# The pool and binning over it: the same peak, the pool's fragmentation.
+"$replay" -r 'binning(pool(cuda, 50%), 8, 16)' -s 1GiB "$example" >"$work/binning" 2>&1 || fail "binning: $(cat "$work/binning")"
+"$replay" -r 'pool(cuda, initial=25%)' -s 1GiB "$example" >"$work/pool" 2>&1 || fail "pool: $(cat "$work/pool")"
+test "$(field 'peak bytes in use' "$work/pool")" = "$(field 'peak bytes in use' "$work/per-log")" || fail "pool: peak"
+grep -q '^fragmentation at peak: [0-9.]*% (pool)' "$work/pool" || fail "fragmentation of the pool"
+grep -q '^peak footprint: *268435456 ' "$work/pool" || fail "footprint: the pool holds 25% of 1 GiB"
+
 # Round trip: the peak that the statistics adaptor saw while the log was written.
 "$make_log" "$work/round.csv" 1 3000 >"$work/made" || fail "make_log"
 "$replay" -r 'thread_safe(host)' -s 4GiB "$work/round.csv" >"$work/round" 2>&1 || fail "replay: $(cat "$work/round")"

@@ -77,6 +77,63 @@ START_TEST(every_adaptor)
 }
 END_TEST
 
+START_TEST(sub_allocators)
+{
+  size_t bytes = 0;
+  rmm_resource_t *mr = build("pool(simulated(1GiB), 1MiB, 16MiB)", "pool");
+  RMM_CK(rmm_pool_size(mr, &bytes));
+  ck_assert_uint_eq(bytes, 1 << 20);
+  void *p = NULL;
+  RMM_CK_STATUS(rmm_allocate(mr, &p, 32 << 20, NULL), RMM_ERROR_OUT_OF_MEMORY);
+  rmm_resource_release(mr);
+  mr = build("pool(host, maximum=8MiB, initial=2MiB)", "pool");
+  RMM_CK(rmm_pool_size(mr, &bytes));
+  ck_assert_uint_eq(bytes, 2 << 20);
+  rmm_resource_release(mr);
+  mr = build("pool(upstream=host, initial_size=4MiB, maximum_size=0)", "pool");
+  RMM_CK(rmm_pool_size(mr, &bytes));
+  ck_assert_uint_eq(bytes, 4 << 20);
+  rmm_resource_release(mr);
+  rmm_resource_release(build("pool(host)", "pool"));
+
+  mr = build("fixed_size(host, 64KiB, 4)", "fixed_size");
+  RMM_CK(rmm_fixed_size_block_size(mr, &bytes));
+  ck_assert_uint_eq(bytes, 65536);
+  rmm_resource_release(mr);
+  mr = build("fixed_size(host, block=4KiB, blocks=8)", "fixed_size");
+  RMM_CK(rmm_fixed_size_block_size(mr, &bytes));
+  ck_assert_uint_eq(bytes, 4096);
+  RMM_CK(rmm_allocate(mr, &p, 4000, NULL));
+  RMM_CK(rmm_deallocate(mr, p, 4000, NULL));
+  rmm_resource_release(mr);
+
+  static const char *const binnings[] = {"binning(host)", "binning(host, 8, 16)", "binning(pool(host), min=10, max=12)",
+                                         "binning(host, max_log2=20, min_log2=18)"};
+  for (size_t i = 0; i < sizeof binnings / sizeof binnings[0]; i++) {
+    mr = build(binnings[i], "binning");
+    RMM_CK(rmm_allocate(mr, &p, 3000, NULL));
+    RMM_CK(rmm_deallocate(mr, p, 3000, NULL));
+    rmm_resource_release(mr);
+  }
+  expect_error("binning(host, 8)", RMM_ERROR_INVALID_ARGUMENT, "column 1: cannot build binning: give both");
+  expect_error("binning(host, max=8)", RMM_ERROR_INVALID_ARGUMENT, "give both");
+  expect_error("binning(host, 8, 99999999999)", RMM_ERROR_INVALID_ARGUMENT, "out of range");
+  expect_error("binning(host, 8, 4KiB)", RMM_ERROR_INVALID_ARGUMENT, "column 18: bad max_log2 of binning '4KiB'");
+  expect_error("pool(pol)", RMM_ERROR_INVALID_ARGUMENT, "column 6: unknown resource 'pol'");
+  expect_error("pool(1GiB, 2GiB)", RMM_ERROR_INVALID_ARGUMENT, "column 1: pool needs an upstream");
+  expect_error("pool(host, initail=1MiB)", RMM_ERROR_INVALID_ARGUMENT, "column 12: unknown key 'initail' of pool");
+  expect_error("pool(simulated(1MiB), 2MiB)", RMM_ERROR_OUT_OF_MEMORY, "column 1: cannot build pool");
+
+  /* Percentages of a base, nested: the pool takes half of a simulated device of 1 GiB. */
+  rmm_spec_options_t options = RMM_SPEC_OPTIONS_INIT;
+  options.percent_base = (size_t)1 << 30;
+  RMM_CK(rmm_resource_from_spec_options("statistics(pool(simulated(100%), 50%, maximum=75%))", &options, &mr));
+  RMM_CK(rmm_pool_size(rmm_resource_upstream(mr), &bytes));
+  ck_assert_uint_eq(bytes, (size_t)1 << 29);
+  rmm_resource_release(mr);
+}
+END_TEST
+
 START_TEST(logging_to_a_file)
 {
   char path[] = "/tmp/rmm-spec-test-XXXXXX";
@@ -285,6 +342,7 @@ int main(void)
   TCase *tc = tcase_create("spec");
   tcase_add_test(tc, leaves);
   tcase_add_test(tc, every_adaptor);
+  tcase_add_test(tc, sub_allocators);
   tcase_add_test(tc, logging_to_a_file);
   tcase_add_test(tc, nesting);
   tcase_add_test(tc, units);
