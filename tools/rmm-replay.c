@@ -67,6 +67,8 @@ typedef struct replay {
   /* playback in the log's order across threads */
   pthread_mutex_t lock;
   pthread_cond_t *turn; /* one per log thread */
+  size_t *first;        /* per log thread: its first event, or count */
+  size_t *following;    /* per event: the next event of its thread, or count */
   size_t next;
   bool progress;
 } replay_t;
@@ -500,9 +502,7 @@ static void *worker_main(void *arg)
   worker_t *w = arg;
   replay_t *rp = w->rp;
   pthread_mutex_lock(&rp->lock);
-  for (size_t i = 0; i < rp->count; i++) {
-    if (rp->events[i].thread != w->thread)
-      continue;
+  for (size_t i = rp->first[w->thread]; i < rp->count; i = rp->following[i]) {
     while (rp->next != i)
       pthread_cond_wait(&rp->turn[w->thread], &rp->lock);
     run_event(rp, i);
@@ -514,11 +514,33 @@ static void *worker_main(void *arg)
   return NULL;
 }
 
+/* Chains each thread's events, so that a thread walks only its own. */
+static bool chain_events(replay_t *rp)
+{
+  rp->first = malloc(rp->thread_count * sizeof *rp->first);
+  rp->following = malloc(rp->count * sizeof *rp->following);
+  size_t *last = malloc(rp->thread_count * sizeof *last);
+  bool ok = rp->first != NULL && rp->following != NULL && last != NULL;
+  for (size_t t = 0; ok && t < rp->thread_count; t++)
+    rp->first[t] = last[t] = rp->count;
+  for (size_t i = 0; ok && i < rp->count; i++) {
+    uint32_t t = rp->events[i].thread;
+    rp->following[i] = rp->count;
+    if (last[t] == rp->count)
+      rp->first[t] = i;
+    else
+      rp->following[last[t]] = i;
+    last[t] = i;
+  }
+  free(last);
+  return ok;
+}
+
 static bool run_threads(replay_t *rp)
 {
   worker_t *workers = calloc(rp->thread_count, sizeof *workers);
   rp->turn = calloc(rp->thread_count, sizeof *rp->turn);
-  bool ok = workers != NULL && rp->turn != NULL;
+  bool ok = workers != NULL && rp->turn != NULL && chain_events(rp);
   size_t started = 0;
   for (size_t t = 0; ok && t < rp->thread_count; t++)
     pthread_cond_init(&rp->turn[t], NULL);
@@ -533,6 +555,8 @@ static bool run_threads(replay_t *rp)
   for (size_t t = 0; rp->turn != NULL && t < rp->thread_count; t++)
     pthread_cond_destroy(&rp->turn[t]);
   free(rp->turn);
+  free(rp->first);
+  free(rp->following);
   free(workers);
   return ok;
 }
