@@ -192,6 +192,83 @@ static rmm_status_t convert(const builder_t *b, const spec_family_t *family, con
   return RMM_SUCCESS;
 }
 
+/* Edit distance of two short words (insertions, deletions, substitutions), capped for long ones. */
+static size_t edit_distance(const char *a, const char *b)
+{
+  enum { LONGEST = 32 };
+  size_t n = strlen(a), m = strlen(b);
+  if (n > LONGEST || m > LONGEST)
+    return SIZE_MAX;
+  size_t row[LONGEST + 1];
+  for (size_t j = 0; j <= m; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= n; i++) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= m; j++) {
+      size_t above = row[j];
+      size_t best = diagonal + (a[i - 1] != b[j - 1]);
+      if (above + 1 < best)
+        best = above + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diagonal = above;
+    }
+  }
+  return row[m];
+}
+
+/* Keeps `candidate` as the suggestion when it is the nearest so far, within two edits. */
+static void consider(const char *word, const char *candidate, const char **best, size_t *best_distance)
+{
+  size_t distance = edit_distance(word, candidate);
+  if (distance <= 2 && distance < *best_distance) {
+    *best = candidate;
+    *best_distance = distance;
+  }
+}
+
+/* "; did you mean 'pool'?" for a near miss, else "". */
+static void suggestion(const char *best, char text[64])
+{
+  if (best != NULL)
+    snprintf(text, 64, "; did you mean '%s'?", best);
+  else
+    text[0] = '\0';
+}
+
+static rmm_status_t unknown_resource(const builder_t *b, const spec_node_t *node)
+{
+  const char *best = NULL;
+  size_t best_distance = SIZE_MAX;
+  const spec_family_t *family;
+  for (size_t i = 0; (family = rmm__spec_family_at(i)) != NULL; i++)
+    consider(node->word, family->name, &best, &best_distance);
+  char hint[64];
+  suggestion(best, hint);
+  return rmm__spec_error(b->text, node->column, "unknown resource '%s'%s", node->word, hint);
+}
+
+static rmm_status_t unknown_key(const builder_t *b, const spec_family_t *family, const spec_arg_t *arg)
+{
+  const char *best = NULL;
+  size_t best_distance = SIZE_MAX;
+  if (family->has_upstream)
+    consider(arg->key, "upstream", &best, &best_distance);
+  for (size_t i = 0; i < family->param_count; i++) {
+    consider(arg->key, family->params[i].name, &best, &best_distance);
+    if (family->params[i].short_name != NULL)
+      consider(arg->key, family->params[i].short_name, &best, &best_distance);
+  }
+  char hint[64];
+  suggestion(best, hint);
+  if (family->param_count == 0 && !family->has_upstream)
+    return rmm__spec_error(b->text, arg->key_column, "unknown key '%s': %s takes no arguments", arg->key,
+                           family->name);
+  return rmm__spec_error(b->text, arg->key_column, "unknown key '%s' of %s%s", arg->key, family->name, hint);
+}
+
 /* The parameter of `family` called `key` by its C name or its short name, or -1. */
 static int find_param(const spec_family_t *family, const char *key)
 {
@@ -241,7 +318,7 @@ static rmm_status_t match_args(const builder_t *b, const spec_family_t *family, 
     if (arg->key != NULL) {
       index = find_param(family, arg->key);
       if (index < 0)
-        return rmm__spec_error(b->text, column, "unknown key '%s' of %s", arg->key, family->name);
+        return unknown_key(b, family, arg);
     } else {
       if (next >= family->param_count)
         return rmm__spec_error(b->text, column, "too many arguments: %s takes %zu after %s", family->name,
@@ -308,7 +385,7 @@ static rmm_status_t build_node(const builder_t *b, const spec_node_t *node, rmm_
   *out = NULL;
   const spec_family_t *family = rmm__spec_find_family(node->word);
   if (family == NULL)
-    return rmm__spec_error(b->text, node->column, "unknown resource '%s'", node->word);
+    return unknown_resource(b, node);
 
   const spec_node_t *upstream_node = NULL;
   slot_t slots[SPEC_MAX_PARAMS] = {{0}};

@@ -196,6 +196,11 @@ static const spec_family_t families[] = {
     {"prefetch", true, 0, {{0}}, build_prefetch},
 };
 
+const spec_family_t *rmm__spec_family_at(size_t index)
+{
+  return index < sizeof families / sizeof families[0] ? &families[index] : NULL;
+}
+
 const spec_family_t *rmm__spec_find_family(const char *name)
 {
   for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)

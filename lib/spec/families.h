@@ -46,6 +46,9 @@ typedef struct spec_family {
   spec_build_t build;
 } spec_family_t;
 
+/* The family at `index` in the table, or NULL past its end: for suggestions. */
+const spec_family_t *rmm__spec_family_at(size_t index);
+
 /* The family called `name`, or NULL. */
 const spec_family_t *rmm__spec_find_family(const char *name);
 

@@ -265,7 +265,12 @@ END_TEST
 START_TEST(errors_with_columns)
 {
   expect_error("statistics(hots)", RMM_ERROR_INVALID_ARGUMENT, "column 12: unknown resource 'hots'");
-  expect_error("pol", RMM_ERROR_INVALID_ARGUMENT, "column 1: unknown resource 'pol'");
+  expect_error("pol", RMM_ERROR_INVALID_ARGUMENT, "column 1: unknown resource 'pol'; did you mean 'pool'?");
+  expect_error("statistcs(host)", RMM_ERROR_INVALID_ARGUMENT, "did you mean 'statistics'?");
+  expect_error("limiting(host, limt=1MiB)", RMM_ERROR_INVALID_ARGUMENT, "unknown key 'limt' of limiting; did you mean 'limit'?");
+  expect_error("arena(host, dump=true)", RMM_ERROR_INVALID_ARGUMENT, "unknown key 'dump' of arena (in");
+  expect_error("host(size=1)", RMM_ERROR_INVALID_ARGUMENT, "column 6: unknown key 'size': host takes no arguments");
+  expect_error("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", RMM_ERROR_INVALID_ARGUMENT, "unknown resource 'zzzz");
   expect_error("limiting(host, limt=1MiB)", RMM_ERROR_INVALID_ARGUMENT, "column 16: unknown key 'limt'");
   expect_error("statistics", RMM_ERROR_INVALID_ARGUMENT, "column 1: statistics needs an upstream");
   expect_error("statistics()", RMM_ERROR_INVALID_ARGUMENT, "column 1: statistics needs an upstream");
