@@ -52,6 +52,31 @@ expected=$(field 'peak bytes in use' "$work/made")
 test -n "$expected" && test "$(field 'peak bytes in use' "$work/round")" = "$expected" ||
   fail "round trip: statistics saw $expected, replay reports $(field 'peak bytes in use' "$work/round")"
 
+# A hand-made log: columns in another order, streams in hex with and without 0x, a
+# logged failure (skipped), a free of a pointer never allocated, and a pointer reused
+# after its free.
+cat >"$work/hand.csv" <<'LOG'
+Action,Size,Pointer,Thread,Stream,Time
+allocate,1000,0x7f0000000000,7,0,t
+allocate,3000,7f0000001000,7,0x1234,t
+allocate failure,1099511627776,(nil),7,0,t
+free,1000,0x7f0000000000,7,0,t
+free,64,0x7f00deadbeef,7,0,t
+allocate,500,0x7f0000000000,8,1234,t
+free,3000,0x7f0000001000,7,0x1234,t
+free,500,0x7f0000000000,8,1234,t
+
+LOG
+"$replay" -r 'statistics(host)' -s 1MiB "$work/hand.csv" >"$work/hand" 2>&1 || fail "hand-made log: $(cat "$work/hand")"
+test "$(field events "$work/hand")" = 8 || fail "hand-made log: 8 events"
+test "$(field allocations "$work/hand")" = 3 || fail "hand-made log: 3 allocations"
+test "$(field 'logged failures' "$work/hand")" = 1 || fail "hand-made log: 1 logged failure"
+test "$(field frees "$work/hand")" = 3 || fail "hand-made log: 3 frees"
+test "$(field 'unmatched frees' "$work/hand")" = 1 || fail "hand-made log: 1 unmatched free"
+test "$(field 'peak bytes in use' "$work/hand")" = 4000 || fail "hand-made log: peak 4000"
+grep -q '^leaked by the log: *0 allocations' "$work/hand" || fail "hand-made log: nothing leaked"
+grep -q '^threads: *2 in the log' "$work/hand" || fail "hand-made log: 2 threads"
+
 # Too little memory: failures are counted, their frees skipped, the exit status is 0.
 "$replay" -r 'limiting(cuda, 1MiB)' -s 1GiB "$example" >"$work/small" 2>&1 || fail "replay under a limit"
 test "$(field failures "$work/small")" -gt 0 || fail "a 1 MiB limit should fail some allocations"
