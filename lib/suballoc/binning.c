@@ -73,6 +73,22 @@ static rmm_status_t target_failed(const binning_t *state, const bin_t *bin, rmm_
                    rmm__format_bytes(bytes, size), bytes, reason);
 }
 
+/*
+ * Lowers a counter by `amount`, stopping at zero, and returns what it took off: a free
+ * of memory this resource never handed out, which a bin may not be able to tell, must
+ * not wrap the figures.
+ */
+static size_t sub_saturating(atomic_size_t *counter, size_t amount)
+{
+  size_t value = atomic_load_explicit(counter, memory_order_relaxed);
+  size_t taken;
+  do {
+    taken = value < amount ? value : amount;
+  } while (!atomic_compare_exchange_weak_explicit(counter, &value, value - taken, memory_order_relaxed,
+                                                  memory_order_relaxed));
+  return taken;
+}
+
 static rmm_status_t binning_allocate(void *raw, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
   binning_t *state = raw;
@@ -95,19 +111,15 @@ static rmm_status_t binning_deallocate(void *raw, void *ptr, size_t bytes, size_
   const bin_t *bin = find_bin(state, bytes);
   rmm_resource_t *target = bin != NULL ? bin->mr : state->upstream;
   /* Counted down before the memory goes back, where another thread may take it at once. */
-  rmm__usage_sub(&state->usage, bytes);
-  if (bin == NULL) {
-    atomic_fetch_sub_explicit(&state->direct_bytes, bytes, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&state->direct_count, 1, memory_order_relaxed);
-  }
+  size_t in_use = sub_saturating(&state->usage.in_use, bytes);
+  size_t direct_bytes = bin == NULL ? sub_saturating(&state->direct_bytes, bytes) : 0;
+  size_t direct_count = bin == NULL ? sub_saturating(&state->direct_count, 1) : 0;
   rmm_status_t status = rmm_deallocate_aligned(target, ptr, bytes, alignment, stream);
   if (status != RMM_SUCCESS) {
     /* The memory is still out: count it again, leaving the peak as it was. */
-    atomic_fetch_add_explicit(&state->usage.in_use, bytes, memory_order_relaxed);
-    if (bin == NULL) {
-      atomic_fetch_add_explicit(&state->direct_bytes, bytes, memory_order_relaxed);
-      atomic_fetch_add_explicit(&state->direct_count, 1, memory_order_relaxed);
-    }
+    atomic_fetch_add_explicit(&state->usage.in_use, in_use, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->direct_bytes, direct_bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->direct_count, direct_count, memory_order_relaxed);
     return target_failed(state, bin, status, "free", ptr, bytes);
   }
   return RMM_SUCCESS;
@@ -115,8 +127,9 @@ static rmm_status_t binning_deallocate(void *raw, void *ptr, size_t bytes, size_
 
 /*
  * In-use figures are the binning resource's own. The others add up what the bins
- * report and what went straight to the upstream; a figure that any bin cannot give
- * stays unknown, since a sum with a part missing would mislead.
+ * report and what went straight to the upstream; the largest free block is the largest
+ * request a bin could serve now. A figure that any bin cannot give stays unknown,
+ * since a sum with a part missing would mislead.
  */
 static void binning_get_stats(const void *raw, rmm_resource_stats_t *out)
 {
@@ -139,8 +152,10 @@ static void binning_get_stats(const void *raw, rmm_resource_stats_t *out)
     sum.free_bytes += bin.free_bytes;
     sum.free_blocks += bin.free_blocks;
     sum.upstream_chunks += bin.upstream_chunks;
-    if (bin.largest_free_block > sum.largest_free_block)
-      sum.largest_free_block = bin.largest_free_block;
+    /* A bin serves no request above its size, whatever it holds free. */
+    size_t largest = bin.largest_free_block < state->bins[i].size ? bin.largest_free_block : state->bins[i].size;
+    if (largest > sum.largest_free_block)
+      sum.largest_free_block = largest;
   }
   if (sum.flags & RMM_STATS_RESERVED)
     out->bytes_reserved = sum.bytes_reserved;

@@ -37,3 +37,9 @@ VALGRIND_TESTS += tests/cpu/binning_test
 tests_cpu_binning_test_SOURCES = tests/cpu/binning_test.c
 tests_cpu_binning_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_binning_test_LDFLAGS = $(test_ldflags)
+
+# A smoke run of the allocator benchmark over host memory (no timing is checked);
+# `make check` builds the benchmark for it.
+TESTS += tests/cpu/bench_smoke.sh
+EXTRA_DIST += tests/cpu/bench_smoke.sh
+check_SCRIPTS += bench/suballoc_bench
