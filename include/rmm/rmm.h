@@ -37,6 +37,7 @@
 #include <rmm/device.h>
 
 /* specs */
+#include <rmm/spec.h>
 
 /* frameworks */
 

@@ -1,0 +1,109 @@
+#!/bin/sh
+# rmm-replay end to end, with --simulate so that no GPU is needed: the shipped example
+# log, a round trip (a log written through the logging adaptor replays to the peak that
+# the statistics adaptor saw), failures, and the messages for bad input.
+# Exit 0: pass; 1: fail.
+
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+replay=$builddir/tools/rmm-replay
+make_log=$builddir/examples/replay/make_log
+example=$srcdir/examples/replay/example.csv
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rmm-replay-test.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' HUP INT TERM
+
+failed=0
+fail() { echo "FAIL: $*"; failed=1; }
+
+# The value after "KEY:" in a report, first word only.
+field() { sed -n "s/^$1: *\([^ ]*\).*/\1/p" "$2"; }
+
+# The example: every row replayed, per log thread and on one thread alike.
+rows=$(($(wc -l <"$example") - 1))
+"$replay" --resource 'statistics(arena(cuda, 50%))' --simulate 1GiB "$example" >"$work/per-log" 2>"$work/err" ||
+  fail "replay of the example: $(cat "$work/err")"
+"$replay" --resource 'statistics(arena(cuda, 50%))' --simulate 1GiB --threads 1 "$example" >"$work/one" 2>&1 ||
+  fail "replay of the example on one thread: $(cat "$work/one")"
+cat "$work/per-log"
+test "$(field events "$work/per-log")" = "$rows" || fail "events: expected $rows"
+test "$(field failures "$work/per-log")" = 0 || fail "the example should replay without failures"
+grep -q '^threads: *2 in the log, replayed on one thread each' "$work/per-log" || fail "two log threads"
+test "$(field 'peak bytes in use' "$work/per-log")" = "$(field 'peak bytes in use' "$work/one")" ||
+  fail "per-log and one-thread replays differ in peak bytes in use"
+grep -q '^fragmentation at peak: [0-9.]*% (arena)' "$work/per-log" || fail "fragmentation of the arena"
+grep -q '^peak footprint: *536870912 ' "$work/per-log" || fail "footprint: the arena holds 50% of 1 GiB"
+test -s "$work/err" && fail "stderr is not a terminal: no progress line expected: $(cat "$work/err")"
+"$replay" -r host -s 1GiB --progress "$example" >/dev/null 2>"$work/err" || fail "--progress"
+grep -q "$rows/$rows events (100%)" "$work/err" || fail "--progress prints the count"
+
+# The pool and binning over it: the same peak, the pool's fragmentation.
+"$replay" -r 'binning(pool(cuda, 50%), 8, 16)' -s 1GiB "$example" >"$work/binning" 2>&1 || fail "binning: $(cat "$work/binning")"
+"$replay" -r 'pool(cuda, initial=25%)' -s 1GiB "$example" >"$work/pool" 2>&1 || fail "pool: $(cat "$work/pool")"
+test "$(field 'peak bytes in use' "$work/pool")" = "$(field 'peak bytes in use' "$work/per-log")" || fail "pool: peak"
+grep -q '^fragmentation at peak: [0-9.]*% (pool)' "$work/pool" || fail "fragmentation of the pool"
+grep -q '^peak footprint: *268435456 ' "$work/pool" || fail "footprint: the pool holds 25% of 1 GiB"
+
+# Round trip: the peak that the statistics adaptor saw while the log was written.
+"$make_log" "$work/round.csv" 1 3000 >"$work/made" || fail "make_log"
+"$replay" -r 'thread_safe(host)' -s 4GiB "$work/round.csv" >"$work/round" 2>&1 || fail "replay: $(cat "$work/round")"
+expected=$(field 'peak bytes in use' "$work/made")
+test -n "$expected" && test "$(field 'peak bytes in use' "$work/round")" = "$expected" ||
+  fail "round trip: statistics saw $expected, replay reports $(field 'peak bytes in use' "$work/round")"
+
+# A hand-made log: columns in another order, streams in hex with and without 0x, a
+# logged failure (skipped), a free of a pointer never allocated, and a pointer reused
+# after its free.
+cat >"$work/hand.csv" <<'LOG'
+Action,Size,Pointer,Thread,Stream,Time
+allocate,1000,0x7f0000000000,7,0,t
+allocate,3000,7f0000001000,7,0x1234,t
+allocate failure,1099511627776,(nil),7,0,t
+free,1000,0x7f0000000000,7,0,t
+free,64,0x7f00deadbeef,7,0,t
+allocate,500,0x7f0000000000,8,1234,t
+free,3000,0x7f0000001000,7,0x1234,t
+free,500,0x7f0000000000,8,1234,t
+
+LOG
+"$replay" -r 'statistics(host)' -s 1MiB "$work/hand.csv" >"$work/hand" 2>&1 || fail "hand-made log: $(cat "$work/hand")"
+test "$(field events "$work/hand")" = 8 || fail "hand-made log: 8 events"
+test "$(field allocations "$work/hand")" = 3 || fail "hand-made log: 3 allocations"
+test "$(field 'logged failures' "$work/hand")" = 1 || fail "hand-made log: 1 logged failure"
+test "$(field frees "$work/hand")" = 3 || fail "hand-made log: 3 frees"
+test "$(field 'unmatched frees' "$work/hand")" = 1 || fail "hand-made log: 1 unmatched free"
+test "$(field 'peak bytes in use' "$work/hand")" = 4000 || fail "hand-made log: peak 4000"
+grep -q '^leaked by the log: *0 allocations' "$work/hand" || fail "hand-made log: nothing leaked"
+grep -q '^threads: *2 in the log' "$work/hand" || fail "hand-made log: 2 threads"
+
+# Too little memory: failures are counted, their frees skipped, the exit status is 0.
+"$replay" -r 'limiting(cuda, 1MiB)' -s 1GiB "$example" >"$work/small" 2>&1 || fail "replay under a limit"
+test "$(field failures "$work/small")" -gt 0 || fail "a 1 MiB limit should fail some allocations"
+
+# Bad input: file and line, or the spec's column; status 1 (2 for usage).
+expect_error() { # status pattern command...
+  status=$1 pattern=$2
+  shift 2
+  "$@" >"$work/out" 2>&1
+  got=$?
+  test $got -eq "$status" || fail "$*: exit $got, expected $status"
+  grep -q -- "$pattern" "$work/out" || fail "$*: output lacks '$pattern': $(cat "$work/out")"
+}
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,00:00:00.000001,allocate,0x100,10,0\n1,00:00:00.000002,allocate,0x200,ten,0\n' >"$work/bad-size.csv"
+expect_error 1 "bad-size.csv:3: bad size 'ten'" "$replay" -r host -s 1GiB "$work/bad-size.csv"
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,0x100\n' >"$work/short.csv"
+expect_error 1 "short.csv:2: 4 fields, the header has 6" "$replay" -r host -s 1GiB "$work/short.csv"
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,malloc,0x100,1,0\n' >"$work/action.csv"
+expect_error 1 "action.csv:2: bad action" "$replay" -r host -s 1GiB "$work/action.csv"
+printf 'Thread,Time,Action,Size,Stream\n' >"$work/header.csv"
+expect_error 1 "header.csv:1: the header lacks the column 'Pointer'" "$replay" -r host -s 1GiB "$work/header.csv"
+: >"$work/empty.csv"
+expect_error 1 "empty file" "$replay" -r host -s 1GiB "$work/empty.csv"
+expect_error 1 "cannot open" "$replay" -r host -s 1GiB "$work/missing.csv"
+expect_error 1 "column 12: unknown resource 'hots'" "$replay" -r 'statistics(hots)' -s 1GiB "$example"
+expect_error 1 "bad --simulate size" "$replay" -r host -s lots "$example"
+expect_error 2 "resource is required" "$replay" "$example"
+expect_error 2 "per-log or 1" "$replay" -r host -t 3 "$example"
+
+exit $failed
