@@ -38,6 +38,7 @@
 /* specs */
 
 /* frameworks */
+#include <rmm/framework.h>
 
 
 #endif
