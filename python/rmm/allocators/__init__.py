@@ -1,0 +1,1 @@
+"""Allocators that route PyTorch, CuPy and Numba allocations through librmm."""
