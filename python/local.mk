@@ -48,3 +48,4 @@ if HAVE_PYTHON
 TESTS += tests/python.sh
 check_SCRIPTS += python/rmm/_config.py
 endif
+include $(srcdir)/python/extras.mk
