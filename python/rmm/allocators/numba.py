@@ -10,8 +10,7 @@ numba-cuda).
 
 import ctypes
 
-from numba import cuda
-from numba.cuda import HostOnlyCUDAMemoryManager, IpcHandle, MemoryInfo, MemoryPointer
+from numba.cuda import GetIpcHandleMixin, HostOnlyCUDAMemoryManager, MemoryInfo, MemoryPointer
 from numba.cuda.cudadrv import driver
 
 import rmm
@@ -42,9 +41,11 @@ def _forget(allocations, key):
     return finalize
 
 
-class RMMNumbaManager(HostOnlyCUDAMemoryManager):
+class RMMNumbaManager(GetIpcHandleMixin, HostOnlyCUDAMemoryManager):
     """A Numba EMM plugin: device memory comes from the current device resource (an
-    :class:`rmm.DeviceBuffer` per allocation); host and pinned memory stay Numba's."""
+    :class:`rmm.DeviceBuffer` per allocation); host and pinned memory stay Numba's, and
+    IPC handles are Numba's own (of the whole allocation holding the memory, with the
+    offset in it)."""
 
     def __init__(self, *args, **kwargs):
         self.allocations = {}
@@ -62,20 +63,8 @@ class RMMNumbaManager(HostOnlyCUDAMemoryManager):
             self.context, _device_pointer(int(buf.ptr)), size, finalizer=_forget(self.allocations, key)
         )
 
-    def get_ipc_handle(self, memory):
-        """An IPC handle for ``memory``: the handle of the whole allocation holding it
-        and the offset of ``memory`` in it (a pool's block shares its chunk's handle)."""
-        start, _ = driver.device_extents(memory)
-        if _uses_nvidia_binding():
-            _, handle = driver.binding.cuIpcGetMemHandle(start)
-            offset = int(memory.handle) - int(start)
-        else:
-            raw = (ctypes.c_byte * 64)()
-            driver.driver.cuIpcGetMemHandle(ctypes.byref(raw), start)
-            handle = driver.drvapi.cu_ipc_mem_handle(*raw)
-            offset = memory.handle.value - start
-        source = cuda.current_context().device.get_device_identity()
-        return IpcHandle(memory, handle, memory.size, source, offset=offset)
+    def initialize(self):
+        """Nothing to set up: librmm's resources need no per-context state."""
 
     def get_memory_info(self):
         """Free and total memory of the current device, as the CUDA driver sees them
