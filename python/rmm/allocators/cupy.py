@@ -21,7 +21,8 @@ def rmm_cupy_allocator(nbytes):
         raise ModuleNotFoundError("No module named 'cupy'")
     stream = cupy.cuda.get_current_stream()
     buf = rmm.DeviceBuffer(size=nbytes, stream=stream)
-    # A 0-byte buffer has no address; CuPy then wants no device either.
-    device = cupy.cuda.device.get_device_id() if buf.ptr else -1
+    # CuPy finds the device of a real address itself (-1); a 0-byte buffer has no
+    # address to ask about, so it is given the current device.
+    device = -1 if buf.ptr else cupy.cuda.device.get_device_id()
     memory = cupy.cuda.UnownedMemory(ptr=buf.ptr, size=buf.size, owner=buf, device_id=device)
     return cupy.cuda.memory.MemoryPointer(memory, 0)
