@@ -78,6 +78,44 @@ def test_numba_module_needs_numba():
         importlib.import_module("rmm.allocators.numba")
 
 
+def test_torch_allocator_loads_librmm_by_path_and_names(tmp_path):
+    """With a stand-in for torch.cuda.memory that loads the functions as PyTorch does
+    (ctypes.CDLL of the path, then the two names), the allocator gets this librmm's
+    entry points."""
+    fake = tmp_path / "torch" / "cuda"
+    fake.mkdir(parents=True)
+    (tmp_path / "torch" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "memory.py").write_text(
+        textwrap.dedent(
+            """
+            import ctypes
+
+            class CUDAPluggableAllocator:
+                def __init__(self, path_to_so_file, alloc_fn_name, free_fn_name):
+                    loaded = ctypes.CDLL(path_to_so_file)
+                    self.path = path_to_so_file
+                    self.alloc = ctypes.cast(getattr(loaded, alloc_fn_name), ctypes.c_void_p).value
+                    self.free = ctypes.cast(getattr(loaded, free_fn_name), ctypes.c_void_p).value
+            """
+        )
+    )
+    out = _run_child(
+        f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import ctypes
+        from rmm._lib import lib, library_path
+        from rmm.allocators.torch import rmm_torch_allocator as a
+        assert a.path == library_path()
+        assert a.alloc == ctypes.cast(lib.rmm_torch_allocate, ctypes.c_void_p).value
+        assert a.free == ctypes.cast(lib.rmm_torch_deallocate, ctypes.c_void_p).value
+        print("same functions")
+        """
+    )
+    assert "same functions" in out
+
+
 # --- the PyTorch entry points, as PyTorch calls them -------------------------------------
 
 
