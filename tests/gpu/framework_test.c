@@ -59,11 +59,19 @@ START_TEST(test_default_resource)
 }
 END_TEST
 
-/* Far more than any device has: NULL and the resource's message. */
+/* Far more than any device has: NULL, cudaMalloc's message, and nothing counted. */
 START_TEST(test_out_of_memory)
 {
+  rmm_resource_t *mr = counted_cuda();
+  RMM_CK(rmm_set_per_device_resource(0, mr));
   ck_assert_ptr_null(rmm_torch_allocate((size_t)1 << 50, 0, NULL));
   RMM_CK_MESSAGE_HAS("out of memory");
+  RMM_CK_MESSAGE_HAS("cudaMalloc");
+  rmm_statistics_t c = {.struct_size = sizeof c};
+  RMM_CK(rmm_statistics_get(mr, &c));
+  ck_assert_int_eq(c.total_count, 0);
+  RMM_CK(rmm_set_per_device_resource(0, NULL));
+  rmm_resource_release(mr);
 }
 END_TEST
 
