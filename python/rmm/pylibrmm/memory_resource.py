@@ -243,7 +243,8 @@ class CudaAsyncViewMemoryResource(DeviceMemoryResource):
 
     def __init__(self, pool_handle):
         self._pool = pool_handle
-        handle = as_stream_handle(pool_handle) if not isinstance(pool_handle, int) else pool_handle
+        # An int, a ctypes pointer, or a cuda-python cudaMemPool_t (which converts with int()).
+        handle = pool_handle.value if isinstance(pool_handle, ctypes.c_void_p) else int(pool_handle)
         self._adopt(_create(lib.rmm_cuda_async_view_create, handle))
 
     def pool_handle(self):
