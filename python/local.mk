@@ -14,6 +14,7 @@ rmmpy_PYTHON = \
 nodist_rmmpy_PYTHON = python/rmm/_config.py
 rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/__init__.py \
+	python/rmm/pylibrmm/cuda_stream_pool.py \
 	python/rmm/pylibrmm/device_buffer.py \
 	python/rmm/pylibrmm/logger.py \
 	python/rmm/pylibrmm/memory_resource.py \
