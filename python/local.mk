@@ -21,6 +21,8 @@ rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/stream.py
 rmmallocators_PYTHON = \
 	python/rmm/allocators/__init__.py
+# Made by `make` too, so that the source tree's package finds an installed library.
+noinst_DATA = python/rmm/_config.py
 endif
 
 # _config.py records the installed library's directory. It is made here rather than
@@ -47,5 +49,4 @@ python_tests = \
 EXTRA_DIST += tests/python.sh $(python_tests)
 if HAVE_PYTHON
 TESTS += tests/python.sh
-check_SCRIPTS += python/rmm/_config.py
 endif
