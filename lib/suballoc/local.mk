@@ -11,3 +11,7 @@ lib_librmm_la_SOURCES += \
 	lib/suballoc/stream_ordered.c lib/suballoc/stream_ordered.h \
 	lib/suballoc/pool.c \
 	lib/suballoc/fixed_size.c
+
+# binning
+rmminclude_HEADERS += include/rmm/binning.h
+lib_librmm_la_SOURCES += lib/suballoc/binning.c
