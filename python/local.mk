@@ -14,12 +14,15 @@ rmmpy_PYTHON = \
 nodist_rmmpy_PYTHON = python/rmm/_config.py
 rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/__init__.py \
+	python/rmm/pylibrmm/cuda_stream_pool.py \
 	python/rmm/pylibrmm/device_buffer.py \
 	python/rmm/pylibrmm/logger.py \
 	python/rmm/pylibrmm/memory_resource.py \
 	python/rmm/pylibrmm/stream.py
 rmmallocators_PYTHON = \
 	python/rmm/allocators/__init__.py
+# Made by `make` too, so that the source tree's package finds an installed library.
+noinst_DATA = python/rmm/_config.py
 endif
 
 # _config.py records the installed library's directory. It is made here rather than
@@ -46,6 +49,5 @@ python_tests = \
 EXTRA_DIST += tests/python.sh $(python_tests)
 if HAVE_PYTHON
 TESTS += tests/python.sh
-check_SCRIPTS += python/rmm/_config.py
 endif
 include $(srcdir)/python/extras.mk

@@ -300,6 +300,8 @@ _PROTOTYPES = {
     "rmm_thread_safe_create": (STATUS, [_p, _pp]),
     "rmm_failure_callback_create": (STATUS, [_p, FAILURE_CALLBACK, _p, _pp]),
     "rmm_prefetch_create": (STATUS, [_p, _pp]),
+    # spec.h (branch spec)
+    "rmm_resource_from_spec": (STATUS, [c_char_p, _pp]),
     # per_device.h
     "rmm_get_current_device_resource": (_p, []),
     "rmm_set_current_device_resource": (STATUS, [_p]),

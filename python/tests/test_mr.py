@@ -432,3 +432,25 @@ def test_available_device_memory_without_device():
         pytest.skip("there is a device (see test_gpu)")
     with pytest.raises(rmm.CudaError):
         rmm.mr.available_device_memory()
+
+
+@pytest.mark.skipif(not _lib.has("rmm_resource_from_spec"), reason="this librmm has no specs (branch spec)")
+def test_resource_from_spec():
+    mr = rmm.mr.resource_from_spec("statistics(limiting(host, 4KiB))")
+    assert isinstance(mr, rmm.mr.StatisticsResourceAdaptor)
+    assert isinstance(mr.upstream_mr, rmm.mr.LimitingResourceAdaptor)
+    assert isinstance(mr.upstream_mr.upstream_mr, rmm.mr.HostMemoryResource)
+    p = mr.allocate(1000)
+    assert mr.allocation_counts["current_bytes"] == 1000
+    with pytest.raises(MemoryError):
+        mr.allocate(4096)
+    mr.deallocate(p, 1000)
+    with pytest.raises(rmm.RMMError):
+        rmm.mr.resource_from_spec("no_such_family")
+
+
+def test_resource_from_spec_needs_the_library_function():
+    if _lib.has("rmm_resource_from_spec"):
+        pytest.skip("this librmm has specs")
+    with pytest.raises(rmm.RMMError, match="does not provide rmm_resource_from_spec"):
+        rmm.mr.resource_from_spec("host")

@@ -117,3 +117,28 @@ def test_synchronize_without_device_raises_cuda_error():
         pytest.skip("there is a device: synchronizing succeeds (see test_gpu)")
     with pytest.raises(rmm.CudaError, match="rmm_stream_synchronize"):
         DEFAULT_STREAM.synchronize()
+
+
+def test_stream_pool_argument_and_device_checks():
+    from conftest import DEVICE_COUNT
+    from rmm.pylibrmm.cuda_stream_pool import CudaStreamPool
+
+    with pytest.raises(ValueError):
+        CudaStreamPool(0)
+    if DEVICE_COUNT:
+        pool = CudaStreamPool(4)
+        assert pool.get_pool_size() == 4
+        streams = {pool.get_stream().handle for _ in range(8)}
+        assert len(streams) == 4
+        assert pool.get_stream(5).handle == pool.get_stream(1).handle
+        pool.get_stream().synchronize()
+    else:
+        with pytest.raises(rmm.CudaError):
+            CudaStreamPool(4)
+
+
+def test_prefetch_of_host_memory_is_a_no_op(host_mr):
+    buf = rmm.DeviceBuffer.to_device(b"x" * 4096, mr=host_mr)
+    buf.prefetch()
+    buf.prefetch(device=0, stream=0x1000)
+    assert buf.tobytes() == b"x" * 4096

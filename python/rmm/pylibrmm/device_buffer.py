@@ -159,6 +159,16 @@ class DeviceBuffer:
         lib.rmm_device_buffer_shrink_to_fit(self._handle, stream.handle)
         self._stream = stream
 
+    def prefetch(self, device=None, stream=None):
+        """Starts migrating the memory to ``device`` (the current one when None) on
+        ``stream`` (the buffer's when None); a no-op for memory that cannot migrate."""
+        stream = self._use_stream(stream)
+        if device is None:
+            from rmm.pylibrmm.memory_resource import _current_device
+
+            device = _current_device()
+        lib.rmm_prefetch(self.ptr or None, self.size, int(device), stream.handle)
+
     # ---- copies ----
 
     def copy(self):

@@ -43,6 +43,7 @@ __all__ = [
     "PrefetchResourceAdaptor",
     "ThreadSafeResourceAdaptor",
     "AllocationCounts",
+    "resource_from_spec",
     "get_current_device_resource",
     "set_current_device_resource",
     "get_per_device_resource",
@@ -243,7 +244,8 @@ class CudaAsyncViewMemoryResource(DeviceMemoryResource):
 
     def __init__(self, pool_handle):
         self._pool = pool_handle
-        handle = as_stream_handle(pool_handle) if not isinstance(pool_handle, int) else pool_handle
+        # An int, a ctypes pointer, or a cuda-python cudaMemPool_t (which converts with int()).
+        handle = pool_handle.value if isinstance(pool_handle, ctypes.c_void_p) else int(pool_handle)
         self._adopt(_create(lib.rmm_cuda_async_view_create, handle))
 
     def pool_handle(self):
@@ -684,6 +686,18 @@ def _from_pointer(handle):
     if cls is None:
         cls = UpstreamResourceAdaptor if lib.rmm_resource_upstream(handle) else DeviceMemoryResource
     return cls._wrap(handle)
+
+
+def resource_from_spec(spec):
+    """Builds a resource stack from a spec such as "pool(cuda, initial=1GiB)" (the
+    grammar of RMM_RESOURCE, rmm(7)); each level is an object of its family's class."""
+    create = _require("rmm_resource_from_spec", "resource_from_spec")
+    handle = _create(create, spec.encode() if isinstance(spec, str) else bytes(spec))
+    try:
+        return _from_pointer(handle)
+    finally:
+        # The wrapper took its own reference.
+        lib.rmm_resource_release(handle)
 
 
 # ---- the per-device resources -----------------------------------------------------
