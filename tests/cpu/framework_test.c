@@ -23,11 +23,19 @@ typedef void (*torch_free_fn)(void *ptr, size_t size, int device, rmm_stream_t s
 static torch_malloc_fn torch_malloc;
 static torch_free_fn torch_free;
 
-/* Looks the entry points up by name in the loaded librmm, as a framework would. */
+/*
+ * Opens librmm by its soname and looks the entry points up by name, as a framework's
+ * loader does. The library is the one this program links, so the handle stays valid
+ * after dlclose and the per-device table is the one the tests set.
+ */
 static void load_symbols(void)
 {
-  void *allocate = dlsym(RTLD_DEFAULT, "rmm_torch_allocate");
-  void *deallocate = dlsym(RTLD_DEFAULT, "rmm_torch_deallocate");
+  void *library = dlopen("librmm.so.1", RTLD_NOW);
+  ck_assert_msg(library != NULL, "dlopen: %s", dlerror());
+  void *allocate = dlsym(library, "rmm_torch_allocate");
+  void *deallocate = dlsym(library, "rmm_torch_deallocate");
+  ck_assert_ptr_eq(allocate, dlsym(RTLD_DEFAULT, "rmm_torch_allocate"));
+  dlclose(library);
   ck_assert_ptr_nonnull(allocate);
   ck_assert_ptr_nonnull(deallocate);
   /* ISO C has no cast from an object pointer to a function pointer; POSIX guarantees the copy. */
