@@ -8,6 +8,7 @@ dist_man_MANS += \
 	man/man3/rmm_device_buffer_data.3 \
 	man/man3/rmm_device_buffer_destroy.3 \
 	man/man3/rmm_device_buffer_is_empty.3 \
+	man/man3/rmm_device_buffer_read.3 \
 	man/man3/rmm_device_buffer_release.3 \
 	man/man3/rmm_device_buffer_reserve.3 \
 	man/man3/rmm_device_buffer_resize.3 \
@@ -16,6 +17,7 @@ dist_man_MANS += \
 	man/man3/rmm_device_buffer_shrink_to_fit.3 \
 	man/man3/rmm_device_buffer_size.3 \
 	man/man3/rmm_device_buffer_stream.3 \
+	man/man3/rmm_device_buffer_write.3 \
 	man/man3/rmm_device_scalar_create.3 \
 	man/man3/rmm_device_scalar_data.3 \
 	man/man3/rmm_device_scalar_destroy.3 \
@@ -51,8 +53,10 @@ dist_man_MANS += \
 	man/man3/rmm_get_num_devices.3 \
 	man/man3/rmm_percent_of_free_device_memory.3 \
 	man/man3/rmm_prefetch.3 \
+	man/man3/rmm_set_current_device.3 \
 	man/man3/rmm_stream_pool_create.3 \
 	man/man3/rmm_stream_pool_destroy.3 \
 	man/man3/rmm_stream_pool_get.3 \
 	man/man3/rmm_stream_pool_get_at.3 \
-	man/man3/rmm_stream_pool_size.3
+	man/man3/rmm_stream_pool_size.3 \
+	man/man3/rmm_stream_synchronize.3

@@ -39,3 +39,4 @@ include $(srcdir)/man/suballoc.mk
 include $(srcdir)/man/adaptor.mk
 include $(srcdir)/man/container.mk
 include $(srcdir)/man/spec.mk
+include $(srcdir)/man/framework.mk

@@ -65,6 +65,25 @@ RMM_API rmm_status_t rmm_percent_of_free_device_memory(double percent, size_t *b
  */
 RMM_API rmm_status_t rmm_prefetch(const void *ptr, size_t bytes, int device, rmm_stream_t stream);
 
+/**
+ * @brief Makes @p device the calling thread's current CUDA device (cudaSetDevice).
+ * Resources and buffers record the device current when they are created; set it
+ * before building a resource for rmm_set_per_device_resource().
+ * @param device a device ordinal.
+ * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT for a device that does not exist
+ *         (no device at all included); RMM_ERROR_CUDA for another failure of the runtime.
+ */
+RMM_API rmm_status_t rmm_set_current_device(int device);
+
+/**
+ * @brief Waits until every operation ordered on @p stream so far has finished
+ * (cudaStreamSynchronize).
+ * @param stream a stream; NULL, RMM_STREAM_LEGACY and RMM_STREAM_PER_THREAD are CUDA's
+ *        default streams.
+ * @return RMM_SUCCESS, or RMM_ERROR_CUDA (no device, a bad stream, an earlier kernel's fault).
+ */
+RMM_API rmm_status_t rmm_stream_synchronize(rmm_stream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

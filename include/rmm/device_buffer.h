@@ -181,6 +181,40 @@ RMM_API rmm_resource_t *rmm_device_buffer_resource(const rmm_device_buffer_t *bu
  */
 RMM_API rmm_status_t rmm_device_buffer_release(rmm_device_buffer_t *buf, void **ptr, size_t *size, size_t *capacity);
 
+/**
+ * @brief Copies @p bytes of the buffer, from @p offset, to @p dst and waits for the copy.
+ * When the resource is device accessible the copy runs on @p stream
+ * (cudaMemcpyDefault, so @p dst may be host or device memory) and the call returns
+ * after @p stream has finished it; over a host-only resource it is a memcpy and
+ * @p dst must be host memory.
+ * @param buf the buffer.
+ * @param offset the first byte to copy, within the size.
+ * @param dst where the bytes go; may be NULL only when @p bytes is 0.
+ * @param bytes the number of bytes; @p offset + @p bytes must not pass the size.
+ * @param stream the stream of the copy.
+ * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT for NULL @p buf or @p dst, or a range
+ *         past the size; RMM_ERROR_NOT_SUPPORTED over a resource that is neither host nor
+ *         device accessible; RMM_ERROR_CUDA when the copy fails.
+ */
+RMM_API rmm_status_t rmm_device_buffer_read(const rmm_device_buffer_t *buf, size_t offset, void *dst, size_t bytes,
+                                            rmm_stream_t stream);
+
+/**
+ * @brief Copies @p bytes from @p src into the buffer at @p offset and waits for the copy.
+ * When the resource is device accessible the copy runs on @p stream
+ * (cudaMemcpyDefault, so @p src may be host or device memory) and the call returns
+ * after @p stream has finished it, so @p src may be reused at once; over a host-only
+ * resource it is a memcpy and @p src must be host memory. The size does not change.
+ * @param buf the buffer.
+ * @param offset the first byte to write, within the size.
+ * @param src the bytes to copy; may be NULL only when @p bytes is 0.
+ * @param bytes the number of bytes; @p offset + @p bytes must not pass the size.
+ * @param stream the stream of the copy.
+ * @return as rmm_device_buffer_read().
+ */
+RMM_API rmm_status_t rmm_device_buffer_write(rmm_device_buffer_t *buf, size_t offset, const void *src, size_t bytes,
+                                             rmm_stream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

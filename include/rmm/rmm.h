@@ -40,6 +40,7 @@
 #include <rmm/spec.h>
 
 /* frameworks */
+#include <rmm/framework.h>
 
 
 #endif

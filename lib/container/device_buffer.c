@@ -378,3 +378,48 @@ rmm_status_t rmm__device_buffer_read(const rmm_device_buffer_t *buf, size_t offs
   leave_device(buf, previous);
   return status;
 }
+
+/* Refuses a NULL buffer or host pointer, and a byte range that passes the buffer's size. */
+static rmm_status_t check_range(const rmm_device_buffer_t *buf, size_t offset, const void *host, size_t bytes,
+                                const char *caller)
+{
+  char size[RMM_BYTES_TEXT];
+  if (buf == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "%s: the buffer is NULL", caller);
+  if (host == NULL && bytes != 0)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "%s: cannot copy %zu bytes with a NULL pointer", caller, bytes);
+  if (offset > buf->size || bytes > buf->size - offset)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "%s: %zu bytes at offset %zu pass the buffer's size (%s)", caller,
+                     bytes, offset, rmm__format_bytes(buf->size, size));
+  return RMM_SUCCESS;
+}
+
+RMM_API rmm_status_t rmm_device_buffer_read(const rmm_device_buffer_t *buf, size_t offset, void *dst, size_t bytes,
+                                            rmm_stream_t stream)
+{
+  static const char caller[] = "rmm_device_buffer_read";
+  rmm_status_t status = check_range(buf, offset, dst, bytes, caller);
+  if (status != RMM_SUCCESS)
+    return status;
+  return rmm__device_buffer_read(buf, offset, dst, bytes, stream, caller);
+}
+
+RMM_API rmm_status_t rmm_device_buffer_write(rmm_device_buffer_t *buf, size_t offset, const void *src, size_t bytes,
+                                             rmm_stream_t stream)
+{
+  static const char caller[] = "rmm_device_buffer_write";
+  rmm_status_t status = check_range(buf, offset, src, bytes, caller);
+  if (status != RMM_SUCCESS || bytes == 0)
+    return status;
+  status = rmm__device_buffer_write(buf, offset, src, bytes, stream, caller);
+  /* The caller may reuse src as soon as this returns: wait for the copy. */
+  if (status == RMM_SUCCESS && buffer_reach(buf) == REACH_DEVICE) {
+    int previous;
+    status = enter_device(buf, &previous);
+    if (status == RMM_SUCCESS) {
+      status = rmm__cuda_stream_synchronize(stream);
+      leave_device(buf, previous);
+    }
+  }
+  return status;
+}

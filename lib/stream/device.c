@@ -102,3 +102,20 @@ RMM_API rmm_status_t rmm_prefetch(const void *ptr, size_t bytes, int device, rmm
     RMM_LOG(RMM_LOG_TRACE, "prefetch: %zu bytes at %p cannot migrate; left alone", bytes, ptr);
   return in_context(status, "rmm_prefetch");
 }
+
+RMM_API rmm_status_t rmm_set_current_device(int device)
+{
+  int count = 0;
+  rmm_status_t status = rmm__cuda_get_device_count(&count);
+  if (status != RMM_SUCCESS)
+    return in_context(status, "rmm_set_current_device");
+  if (device < 0 || device >= count)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_set_current_device: device %d does not exist (%d device%s)",
+                     device, count, count == 1 ? "" : "s");
+  return in_context(rmm__cuda_set_device(device), "rmm_set_current_device");
+}
+
+RMM_API rmm_status_t rmm_stream_synchronize(rmm_stream_t stream)
+{
+  return in_context(rmm__cuda_stream_synchronize(stream), "rmm_stream_synchronize");
+}

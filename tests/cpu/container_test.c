@@ -390,6 +390,56 @@ START_TEST(buffer_random_walk_keeps_contents)
 }
 END_TEST
 
+START_TEST(buffer_read_and_write_copy_ranges)
+{
+  rmm_device_buffer_t *buf = patterned_buffer(1000, 3);
+  unsigned char out[1000];
+  RMM_CK(rmm_device_buffer_read(buf, 0, out, sizeof out, STREAM_B));
+  check_pattern(out, sizeof out, 3);
+  /* A range in the middle reads the bytes at that offset. */
+  memset(out, 0, sizeof out);
+  RMM_CK(rmm_device_buffer_read(buf, 100, out, 50, STREAM_A));
+  for (size_t i = 0; i < 50; i++)
+    ck_assert_uint_eq(out[i], pattern_byte(100 + i, 3));
+
+  unsigned char in[300];
+  fill_pattern(in, sizeof in, 9);
+  RMM_CK(rmm_device_buffer_write(buf, 700, in, sizeof in, STREAM_A));
+  const unsigned char *data = rmm_device_buffer_data(buf);
+  check_pattern(data + 700, sizeof in, 9);
+  /* The bytes before the range are untouched, and the size does not change. */
+  check_pattern(data, 700, 3);
+  ck_assert_uint_eq(rmm_device_buffer_size(buf), 1000);
+  /* Empty ranges are allowed anywhere up to the size, with NULL pointers too. */
+  RMM_CK(rmm_device_buffer_read(buf, 1000, NULL, 0, STREAM_A));
+  RMM_CK(rmm_device_buffer_write(buf, 1000, NULL, 0, STREAM_A));
+  RMM_CK(rmm_device_buffer_destroy(buf));
+}
+END_TEST
+
+START_TEST(buffer_read_and_write_refuse_bad_ranges)
+{
+  rmm_device_buffer_t *buf = patterned_buffer(100, 4);
+  /* Within the capacity but past the size is refused too. */
+  RMM_CK(rmm_device_buffer_reserve(buf, 400, STREAM_A));
+  unsigned char bytes[200] = {0};
+  RMM_CK_STATUS(rmm_device_buffer_read(buf, 0, bytes, 101, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("101 bytes at offset 0 pass the buffer's size");
+  RMM_CK_STATUS(rmm_device_buffer_write(buf, 60, bytes, 41, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_device_buffer_read(buf, 101, bytes, 0, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_device_buffer_write(buf, SIZE_MAX, bytes, 2, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_device_buffer_read(buf, 0, NULL, 1, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("NULL pointer");
+  RMM_CK_STATUS(rmm_device_buffer_write(buf, 0, NULL, 1, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_device_buffer_read(NULL, 0, bytes, 1, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_device_buffer_write(NULL, 0, bytes, 1, STREAM_A), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("the buffer is NULL");
+  /* Refusals wrote nothing. */
+  check_pattern(rmm_device_buffer_data(buf), 100, 4);
+  RMM_CK(rmm_device_buffer_destroy(buf));
+}
+END_TEST
+
 /* ---- device_uvector over the host resource ---- */
 
 static const size_t element_sizes[] = {1, 4, 8, 16};
@@ -850,6 +900,20 @@ START_TEST(simulated_buffer_copies_in_and_out_are_refused)
 }
 END_TEST
 
+START_TEST(simulated_buffer_read_and_write_are_refused)
+{
+  rmm_device_buffer_t *buf;
+  RMM_CK(rmm_device_buffer_create(64, STREAM_A, simulated, &buf));
+  unsigned char bytes[64] = {0};
+  RMM_CK_STATUS(rmm_device_buffer_read(buf, 0, bytes, sizeof bytes, STREAM_A), RMM_ERROR_NOT_SUPPORTED);
+  RMM_CK_MESSAGE_HAS("rmm_device_buffer_read");
+  RMM_CK_STATUS(rmm_device_buffer_write(buf, 0, bytes, sizeof bytes, STREAM_A), RMM_ERROR_NOT_SUPPORTED);
+  RMM_CK_MESSAGE_HAS("neither host nor device accessible");
+  RMM_CK(rmm_device_buffer_read(buf, 0, bytes, 0, STREAM_A));
+  RMM_CK(rmm_device_buffer_destroy(buf));
+}
+END_TEST
+
 START_TEST(simulated_uvector_and_scalar_refuse_element_access)
 {
   rmm_device_uvector_t *vec;
@@ -906,6 +970,8 @@ static Suite *container_suite(void)
   tcase_add_test(buffer, buffer_release_hands_over_the_memory);
   tcase_add_test(buffer, buffer_keeps_its_resource_alive);
   tcase_add_test(buffer, buffer_random_walk_keeps_contents);
+  tcase_add_test(buffer, buffer_read_and_write_copy_ranges);
+  tcase_add_test(buffer, buffer_read_and_write_refuse_bad_ranges);
   suite_add_tcase(suite, buffer);
 
   TCase *uvector = tcase_create("device_uvector");
@@ -935,6 +1001,7 @@ static Suite *container_suite(void)
   tcase_add_checked_fixture(sim, setup_simulated, teardown_simulated);
   tcase_add_test(sim, simulated_buffer_allocates_but_never_copies);
   tcase_add_test(sim, simulated_buffer_copies_in_and_out_are_refused);
+  tcase_add_test(sim, simulated_buffer_read_and_write_are_refused);
   tcase_add_test(sim, simulated_uvector_and_scalar_refuse_element_access);
   suite_add_tcase(suite, sim);
   return suite;

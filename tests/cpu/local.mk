@@ -25,3 +25,4 @@ include $(srcdir)/tests/cpu/suballoc.mk
 include $(srcdir)/tests/cpu/adaptor.mk
 include $(srcdir)/tests/cpu/container.mk
 include $(srcdir)/tests/cpu/spec.mk
+include $(srcdir)/tests/cpu/framework.mk

@@ -107,6 +107,39 @@ START_TEST(prefetch_of_nothing_or_host_memory_succeeds)
 }
 END_TEST
 
+START_TEST(set_device_and_synchronize_without_device_fail_cleanly)
+{
+  if (device_count() > 0)
+    return;
+  RMM_CK_STATUS(rmm_set_current_device(0), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("device 0 does not exist (0 devices)");
+  RMM_CK_STATUS(rmm_stream_synchronize(RMM_STREAM_DEFAULT), RMM_ERROR_CUDA);
+  RMM_CK_MESSAGE_HAS("rmm_stream_synchronize");
+}
+END_TEST
+
+START_TEST(set_device_refuses_devices_out_of_range)
+{
+  RMM_CK_STATUS(rmm_set_current_device(-1), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("device -1 does not exist");
+  RMM_CK_STATUS(rmm_set_current_device(device_count()), RMM_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+START_TEST(set_device_with_device_makes_it_current)
+{
+  if (device_count() == 0)
+    return;
+  int device = -1;
+  RMM_CK(rmm_set_current_device(device_count() - 1));
+  RMM_CK(rmm_get_current_device(&device));
+  ck_assert_int_eq(device, device_count() - 1);
+  RMM_CK(rmm_set_current_device(0));
+  RMM_CK(rmm_stream_synchronize(RMM_STREAM_DEFAULT));
+  RMM_CK(rmm_stream_synchronize(RMM_STREAM_PER_THREAD));
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
   Suite *suite = suite_create("stream");
@@ -119,6 +152,9 @@ static Suite *stream_suite(void)
   tcase_add_test(device, device_helpers_without_device_fail_cleanly);
   tcase_add_test(device, device_helpers_with_device_answer);
   tcase_add_test(device, prefetch_of_nothing_or_host_memory_succeeds);
+  tcase_add_test(device, set_device_and_synchronize_without_device_fail_cleanly);
+  tcase_add_test(device, set_device_refuses_devices_out_of_range);
+  tcase_add_test(device, set_device_with_device_makes_it_current);
   suite_add_tcase(suite, device);
   return suite;
 }

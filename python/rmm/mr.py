@@ -1,0 +1,4 @@
+"""rmm.mr: memory resources and the per-device resource table (upstream's names)."""
+
+from rmm.pylibrmm.memory_resource import *  # noqa: F401,F403
+from rmm.pylibrmm.memory_resource import __all__  # noqa: F401
