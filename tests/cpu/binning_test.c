@@ -578,6 +578,32 @@ START_TEST(test_thread_stress)
 }
 END_TEST
 
+/* The same over fixed-size bins (256 B to 4 KiB), whose per-stream lists the threads share. */
+START_TEST(test_thread_stress_fixed_size_bins)
+{
+  rmm_resource_t *host = NULL, *mr = NULL;
+  RMM_CK(rmm_host_create(&host));
+  RMM_CK(rmm_binning_create_range(host, 8, 12, &mr));
+  rmm_resource_release(host);
+  enum { THREADS = 4 };
+  pthread_t threads[THREADS];
+  worker_t workers[THREADS];
+  for (unsigned i = 0; i < THREADS; i++) {
+    workers[i] = (worker_t){.mr = mr, .index = i, .operations = rmm_test_scaled(20000)};
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, stress_worker, &workers[i]), 0);
+  }
+  for (unsigned i = 0; i < THREADS; i++) {
+    pthread_join(threads[i], NULL);
+    ck_assert_uint_eq(workers[i].failures, 0);
+  }
+  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
+  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  ck_assert_uint_gt(stats.peak_bytes_in_use, 0);
+  rmm_resource_release(mr);
+}
+END_TEST
+
 /* ---- fixed-size bins (rmm_binning_add_bin with NULL, rmm_binning_create_range) ---- */
 
 /* Upstream calls and bytes so far, through a statistics adaptor. */
@@ -722,9 +748,11 @@ static Suite *binning_suite(void)
   suite_add_tcase(suite, threads);
 
   TCase *fixed = tcase_create("fixed-size bins");
+  tcase_set_timeout(fixed, 60);
   tcase_add_test(fixed, test_null_bin_is_fixed_size);
   tcase_add_test(fixed, test_create_range);
   tcase_add_test(fixed, test_null_bin_out_of_memory);
+  tcase_add_test(fixed, test_thread_stress_fixed_size_bins);
   suite_add_tcase(suite, fixed);
   return suite;
 }
