@@ -12,3 +12,4 @@ include $(srcdir)/tests/gpu/suballoc.mk
 include $(srcdir)/tests/gpu/adaptor.mk
 include $(srcdir)/tests/gpu/container.mk
 include $(srcdir)/tests/gpu/spec.mk
+include $(srcdir)/tests/gpu/multi_gpu.mk
