@@ -13,3 +13,4 @@ include $(srcdir)/tests/gpu/adaptor.mk
 include $(srcdir)/tests/gpu/container.mk
 include $(srcdir)/tests/gpu/spec.mk
 include $(srcdir)/tests/gpu/framework.mk
+include $(srcdir)/tests/gpu/multi_gpu.mk
