@@ -1,9 +1,10 @@
 // Resources from C++: the current device resource, per-device resources across devices, and
 // an event log (the C++ examples of RMM's README, written for librmm's rmm::resource values).
 // Build: nvcc -std=c++17 resources.cu $(pkg-config --cflags --libs rmm)
-#include <rmm/rmm.hpp>
+#include <rmm/thrust.hpp>
 
 #include <cuda_runtime_api.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -49,9 +50,15 @@ int main()
     }
     cudaSetDevice(0);
 
-    // A buffer made with device 0 current may be destroyed with another device current.
+    // A buffer or a device_vector made with device 0 current may be destroyed with another
+    // device current: each frees its memory on the device it was made on.
     {
       rmm::device_buffer buf(16, rmm::cuda_stream_default, per_device[0]);
+      cudaSetDevice(devices - 1);
+    }
+    cudaSetDevice(0);
+    {
+      rmm::device_vector<int> vec(16, 1, rmm::mr::thrust_allocator<int>(rmm::cuda_stream_default, per_device[0]));
       cudaSetDevice(devices - 1);
     }
     cudaSetDevice(0);
@@ -63,6 +70,7 @@ int main()
     int fd = mkstemp(path);
     if (fd < 0)
       return 1;
+    close(fd);
     {
       rmm::resource log_mr = rmm::logging_resource(cuda_mr, std::string(path));
       void *p = log_mr.allocate(1000);
