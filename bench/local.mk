@@ -11,6 +11,15 @@ bench_ds_bench_CPPFLAGS = $(AM_CPPFLAGS) -D_GNU_SOURCE
 bench_ds_bench_CFLAGS = $(AM_CFLAGS) -O2
 bench_ds_bench_LDADD =
 
+# The allocator benchmark of perf-anchors.md; --host runs it without a GPU.
+EXTRA_PROGRAMS += bench/suballoc_bench
+bench_programs += bench/suballoc_bench
+bench_suballoc_bench_SOURCES = bench/suballoc_bench.c
+bench_suballoc_bench_CPPFLAGS = $(AM_CPPFLAGS) -D_GNU_SOURCE $(CUDA_CPPFLAGS)
+bench_suballoc_bench_CFLAGS = $(AM_CFLAGS) -O2
+bench_suballoc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
+bench_suballoc_bench_LDADD = lib/librmm.la $(CUDART_LIBS) -lm
+
 bench: $(bench_programs)
 CLEANFILES += $(bench_programs)
 .PHONY: bench

@@ -33,6 +33,7 @@
 #include <rmm/device_uvector.h>
 #include <rmm/device_scalar.h>
 #include <rmm/stream_pool.h>
+#include <rmm/stream_registry.h>
 #include <rmm/device.h>
 
 /* specs */

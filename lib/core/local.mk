@@ -8,4 +8,5 @@ lib_librmm_la_SOURCES += \
 	lib/core/log.c lib/core/log.h \
 	lib/core/per_device.c lib/core/per_device.h \
 	lib/core/resource.c lib/core/resource.h \
+	lib/core/streams.c lib/core/streams.h \
 	lib/core/version.c

@@ -1,6 +1,8 @@
 /*
  * A fixed set of non-blocking streams handed out round robin. The counter is the only
- * shared state after creation, so handing out streams needs no lock.
+ * shared state after creation, so handing out streams needs no lock. The streams are
+ * registered (core/streams.h) for their whole life, so the sub-allocators treat them as
+ * streams they know: no event at every free.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 #include "core/cuda.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/streams.h"
 
 struct rmm_stream_pool {
   atomic_size_t next; /* the count of rmm_stream_pool_get() calls so far */
@@ -30,13 +33,16 @@ static rmm_status_t creation_failed(rmm_status_t status, size_t index, size_t si
   return rmm__fail(status, "stream_pool: cannot create stream %zu of %zu: %s", index + 1, size, cause);
 }
 
+/* Unregisters (while the streams are still valid) and destroys the first `count` streams. */
 static void destroy_streams(rmm_stream_pool_t *pool, size_t count)
 {
   int previous;
   if (rmm__cuda_device_enter(pool->device, &previous) != RMM_SUCCESS)
     return;
-  for (size_t i = 0; i < count; i++)
+  for (size_t i = 0; i < count; i++) {
+    (void)rmm__stream_registry_remove(pool->streams[i]);
     rmm__cuda_stream_destroy(pool->streams[i]);
+  }
   rmm__cuda_device_leave(pool->device, previous);
 }
 
@@ -62,6 +68,11 @@ RMM_API rmm_status_t rmm_stream_pool_create(size_t size, rmm_stream_pool_t **out
   }
   for (size_t i = 0; i < size; i++) {
     status = rmm__cuda_stream_create_non_blocking(&pool->streams[i]);
+    if (status == RMM_SUCCESS) {
+      status = rmm__stream_registry_add(pool->streams[i]);
+      if (status != RMM_SUCCESS)
+        rmm__cuda_stream_destroy(pool->streams[i]);
+    }
     if (status != RMM_SUCCESS) {
       destroy_streams(pool, i);
       free(pool);

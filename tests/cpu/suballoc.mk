@@ -16,3 +16,30 @@ VALGRIND_TESTS += tests/cpu/arena_test
 tests_cpu_arena_test_SOURCES = tests/cpu/arena_test.c
 tests_cpu_arena_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_arena_test_LDFLAGS = $(test_ldflags)
+
+check_PROGRAMS += tests/cpu/pool_test
+TESTS += tests/cpu/pool_test
+VALGRIND_TESTS += tests/cpu/pool_test
+tests_cpu_pool_test_SOURCES = tests/cpu/pool_test.c
+tests_cpu_pool_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_pool_test_LDFLAGS = $(test_ldflags)
+
+check_PROGRAMS += tests/cpu/fixed_size_test
+TESTS += tests/cpu/fixed_size_test
+VALGRIND_TESTS += tests/cpu/fixed_size_test
+tests_cpu_fixed_size_test_SOURCES = tests/cpu/fixed_size_test.c
+tests_cpu_fixed_size_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_fixed_size_test_LDFLAGS = $(test_ldflags)
+
+check_PROGRAMS += tests/cpu/binning_test
+TESTS += tests/cpu/binning_test
+VALGRIND_TESTS += tests/cpu/binning_test
+tests_cpu_binning_test_SOURCES = tests/cpu/binning_test.c
+tests_cpu_binning_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_binning_test_LDFLAGS = $(test_ldflags)
+
+# A smoke run of the allocator benchmark over host memory (no timing is checked);
+# `make check` builds the benchmark for it.
+TESTS += tests/cpu/bench_smoke.sh
+EXTRA_DIST += tests/cpu/bench_smoke.sh
+check_SCRIPTS += bench/suballoc_bench

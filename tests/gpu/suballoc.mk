@@ -5,3 +5,17 @@ tests_gpu_arena_test_SOURCES = tests/gpu/arena_test.c
 tests_gpu_arena_test_CPPFLAGS = $(gpu_cppflags)
 tests_gpu_arena_test_LDFLAGS = $(test_ldflags)
 tests_gpu_arena_test_LDADD = $(gpu_ldadd)
+
+check_PROGRAMS += tests/gpu/pool_test
+TESTS += tests/gpu/pool_test
+tests_gpu_pool_test_SOURCES = tests/gpu/pool_test.c tests/gpu/gpu_test.h
+tests_gpu_pool_test_CPPFLAGS = $(gpu_cppflags)
+tests_gpu_pool_test_LDFLAGS = $(test_ldflags)
+tests_gpu_pool_test_LDADD = $(gpu_ldadd)
+
+check_PROGRAMS += tests/gpu/binning_test
+TESTS += tests/gpu/binning_test
+tests_gpu_binning_test_SOURCES = tests/gpu/binning_test.c
+tests_gpu_binning_test_CPPFLAGS = $(gpu_cppflags)
+tests_gpu_binning_test_LDFLAGS = $(test_ldflags)
+tests_gpu_binning_test_LDADD = $(gpu_ldadd)

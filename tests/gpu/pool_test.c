@@ -1,0 +1,343 @@
+/*
+ * pool and fixed_size on the device: real streams, memory written and read back, and
+ * the stream-ordering rules of rmm(7): a block freed on one stream and taken by another
+ * is never written by the second before the first's work on it is done.
+ *
+ * The stream-ordering tests stall stream A with a sleeping host function, queue a
+ * memset of 0xAA on A, free the block on A, and then get the same block on another
+ * stream and memset 0xBB there. Unless the second stream waited for A, A's late memset
+ * lands last and the block reads 0xAA.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpu/gpu_test.h"
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+#define BLOCK MiB
+
+static rmm_resource_t *new_pool_over(rmm_resource_t *upstream, size_t initial, size_t maximum)
+{
+  rmm_resource_t *pool = NULL;
+  RMM_CK(rmm_pool_create(upstream, initial, maximum, &pool));
+  rmm_resource_release(upstream);
+  return pool;
+}
+
+static rmm_resource_t *new_cuda_pool(size_t initial, size_t maximum)
+{
+  rmm_resource_t *cuda = NULL;
+  RMM_CK(rmm_cuda_create(&cuda));
+  return new_pool_over(cuda, initial, maximum);
+}
+
+static cudaStream_t new_stream(void)
+{
+  cudaStream_t stream;
+  CUDA_CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  return stream;
+}
+
+static void *alloc_on(rmm_resource_t *mr, size_t bytes, cudaStream_t stream)
+{
+  void *ptr = NULL;
+  RMM_CK(rmm_allocate(mr, &ptr, bytes, (rmm_stream_t)stream));
+  ck_assert_ptr_nonnull(ptr);
+  ck_assert_uint_eq((uintptr_t)ptr % RMM_ALLOCATION_ALIGNMENT, 0);
+  return ptr;
+}
+
+/* Reads the block back after the whole device is idle and checks every byte. */
+static void check_device(const void *ptr, size_t bytes, unsigned char value)
+{
+  CUDA_CK(cudaDeviceSynchronize());
+  unsigned char *host = malloc(bytes);
+  ck_assert_ptr_nonnull(host);
+  CUDA_CK(cudaMemcpy(host, ptr, bytes, cudaMemcpyDefault));
+  for (size_t i = 0; i < bytes; i++)
+    if (host[i] != value)
+      ck_abort_msg("byte %zu of %p is %#x, not %#x: a stream took the block too early", i, ptr, host[i], value);
+  free(host);
+}
+
+static void sleep_a_while(void *arg)
+{
+  (void)arg;
+  usleep(300000);
+}
+
+/* Queues, on `stream`: a stall, a memset of 0xAA over the block; then frees it there. */
+static void late_write_and_free(rmm_resource_t *mr, void *ptr, size_t bytes, cudaStream_t stream)
+{
+  CUDA_CK(cudaLaunchHostFunc(stream, sleep_a_while, NULL));
+  CUDA_CK(cudaMemsetAsync(ptr, 0xAA, bytes, stream));
+  RMM_CK(rmm_deallocate(mr, ptr, bytes, (rmm_stream_t)stream));
+}
+
+/* Gets `expected` back on `other`, writes 0xBB there, and checks that 0xBB is what stays. */
+static void take_and_check(rmm_resource_t *mr, void *expected, size_t bytes, cudaStream_t other)
+{
+  void *ptr = alloc_on(mr, bytes, other);
+  ck_assert_ptr_eq(ptr, expected);
+  CUDA_CK(cudaMemsetAsync(ptr, 0xBB, bytes, other));
+  check_device(ptr, bytes, 0xBB);
+  RMM_CK(rmm_deallocate(mr, ptr, bytes, (rmm_stream_t)other));
+}
+
+/* The freeing stream A is set up by `prepare` (registered or not); B is a fresh stream. */
+static void cross_stream(rmm_resource_t *mr, cudaStream_t a, cudaStream_t b)
+{
+  void *x = alloc_on(mr, BLOCK, a);
+  late_write_and_free(mr, x, BLOCK, a);
+  take_and_check(mr, x, BLOCK, b);
+}
+
+START_TEST(test_cross_stream_unknown)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  cudaStream_t a = new_stream(), b = new_stream();
+  cross_stream(pool, a, b);
+  /* Same stream: reused at once, and still correct. */
+  void *x = alloc_on(pool, BLOCK, a);
+  RMM_CK(rmm_deallocate(pool, x, BLOCK, (rmm_stream_t)a));
+  void *y = alloc_on(pool, BLOCK, a);
+  ck_assert_ptr_eq(x, y);
+  CUDA_CK(cudaMemsetAsync(y, 0x11, BLOCK, a));
+  check_device(y, BLOCK, 0x11);
+  RMM_CK(rmm_deallocate(pool, y, BLOCK, (rmm_stream_t)a));
+  rmm_resource_release(pool);
+  CUDA_CK(cudaStreamDestroy(a));
+  CUDA_CK(cudaStreamDestroy(b));
+}
+END_TEST
+
+START_TEST(test_cross_stream_registered)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  cudaStream_t a = new_stream(), b = new_stream();
+  RMM_CK(rmm_stream_register((rmm_stream_t)a));
+  RMM_CK(rmm_stream_register((rmm_stream_t)b));
+  cross_stream(pool, a, b);
+  cross_stream(pool, b, a);
+  /* Unregistering with blocks in flight: they go to any stream only after A's last work. */
+  void *x = alloc_on(pool, BLOCK, a);
+  late_write_and_free(pool, x, BLOCK, a);
+  RMM_CK(rmm_stream_unregister((rmm_stream_t)a));
+  CUDA_CK(cudaStreamDestroy(a));
+  take_and_check(pool, x, BLOCK, b);
+  RMM_CK(rmm_stream_unregister((rmm_stream_t)b));
+  rmm_resource_release(pool);
+  CUDA_CK(cudaStreamDestroy(b));
+}
+END_TEST
+
+START_TEST(test_cross_stream_default)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  cudaStream_t b = new_stream();
+  cross_stream(pool, (cudaStream_t)0, b);
+  cross_stream(pool, b, (cudaStream_t)0);
+  rmm_resource_release(pool);
+  CUDA_CK(cudaStreamDestroy(b));
+}
+END_TEST
+
+START_TEST(test_stream_pool_streams)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_stream_pool_t *streams = NULL;
+  RMM_CK(rmm_stream_pool_create(2, &streams));
+  rmm_stream_t a, b;
+  RMM_CK(rmm_stream_pool_get_at(streams, 0, &a));
+  RMM_CK(rmm_stream_pool_get_at(streams, 1, &b));
+  cross_stream(pool, (cudaStream_t)a, (cudaStream_t)b);
+  /* Destroying the stream pool unregisters its streams with blocks still listed. */
+  void *x = alloc_on(pool, BLOCK, (cudaStream_t)a);
+  late_write_and_free(pool, x, BLOCK, (cudaStream_t)a);
+  rmm_stream_pool_destroy(streams);
+  cudaStream_t c = new_stream();
+  take_and_check(pool, x, BLOCK, c);
+  rmm_resource_release(pool);
+  CUDA_CK(cudaStreamDestroy(c));
+}
+END_TEST
+
+/* rmm#2489: a block merged into B's list and then taken by C must wait for A's work too. */
+START_TEST(test_three_streams)
+{
+  for (int registered = 0; registered < 2; registered++) {
+    rmm_resource_t *pool = new_cuda_pool(4 * MiB, 4 * MiB);
+    cudaStream_t a = new_stream(), b = new_stream(), c = new_stream();
+    if (registered)
+      RMM_CK(rmm_stream_register((rmm_stream_t)b));
+    void *x = alloc_on(pool, BLOCK, a);
+    late_write_and_free(pool, x, BLOCK, a);
+    void *none;
+    /* Unsatisfiable on B: merges A's list into B's, then fails. */
+    RMM_CK_STATUS(rmm_allocate(pool, &none, 8 * MiB, (rmm_stream_t)b), RMM_ERROR_OUT_OF_MEMORY);
+    take_and_check(pool, x, BLOCK, c);
+    if (registered)
+      RMM_CK(rmm_stream_unregister((rmm_stream_t)b));
+    rmm_resource_release(pool);
+    CUDA_CK(cudaStreamDestroy(a));
+    CUDA_CK(cudaStreamDestroy(b));
+    CUDA_CK(cudaStreamDestroy(c));
+  }
+}
+END_TEST
+
+/* An unregistered stream destroyed with blocks in flight: a new stream, perhaps with its handle, waits. */
+START_TEST(test_destroyed_stream)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  for (int round = 0; round < 3; round++) {
+    cudaStream_t a = new_stream();
+    void *x = alloc_on(pool, BLOCK, a);
+    late_write_and_free(pool, x, BLOCK, a);
+    CUDA_CK(cudaStreamDestroy(a));
+    cudaStream_t again = new_stream();
+    take_and_check(pool, x, BLOCK, again);
+    CUDA_CK(cudaStreamDestroy(again));
+  }
+  /* Many streams come and go; the default stream then gets memory. */
+  for (int i = 0; i < 16; i++) {
+    cudaStream_t s = new_stream();
+    void *x = alloc_on(pool, 64 * KiB, s);
+    RMM_CK(rmm_deallocate(pool, x, 64 * KiB, (rmm_stream_t)s));
+    CUDA_CK(cudaStreamDestroy(s));
+  }
+  void *y = alloc_on(pool, 8 * MiB, 0);
+  RMM_CK(rmm_deallocate(pool, y, 8 * MiB, 0));
+  rmm_resource_release(pool);
+}
+END_TEST
+
+/* The per-thread default stream of a thread that exits: another thread's stream waits for it. */
+static void *free_on_ptds(void *arg)
+{
+  void **args = arg;
+  late_write_and_free(args[0], args[1], BLOCK, cudaStreamPerThread);
+  return NULL;
+}
+
+START_TEST(test_per_thread_stream)
+{
+  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  void *x = alloc_on(pool, BLOCK, cudaStreamPerThread);
+  void *args[2] = {pool, x};
+  pthread_t thread;
+  ck_assert_int_eq(pthread_create(&thread, NULL, free_on_ptds, args), 0);
+  pthread_join(thread, NULL);
+  take_and_check(pool, x, BLOCK, cudaStreamPerThread);
+  rmm_resource_release(pool);
+}
+END_TEST
+
+/* Several threads on their own streams, blocks written on the device and checked. */
+static void *stream_worker(void *arg)
+{
+  rmm_resource_t *pool = arg;
+  cudaStream_t s = new_stream();
+  uint64_t seed = (uintptr_t)s;
+  for (size_t i = 0; i < rmm_test_scaled(200); i++) {
+    size_t bytes = 256 + rmm_test_random(&seed) % (256 * KiB);
+    unsigned char value = (unsigned char)(rmm_test_random(&seed) | 1);
+    void *ptr = alloc_on(pool, bytes, s);
+    CUDA_CK(cudaMemsetAsync(ptr, value, bytes, s));
+    unsigned char probe = 0;
+    CUDA_CK(cudaMemcpyAsync(&probe, (char *)ptr + bytes - 1, 1, cudaMemcpyDeviceToHost, s));
+    CUDA_CK(cudaStreamSynchronize(s));
+    ck_assert_uint_eq(probe, value);
+    RMM_CK(rmm_deallocate(pool, ptr, bytes, (rmm_stream_t)s));
+  }
+  CUDA_CK(cudaStreamSynchronize(s));
+  CUDA_CK(cudaStreamDestroy(s));
+  return NULL;
+}
+
+START_TEST(test_threads_and_streams)
+{
+  rmm_resource_t *pool = new_cuda_pool(0, 0);
+  pthread_t ids[4];
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, stream_worker, pool), 0);
+  for (int i = 0; i < 4; i++)
+    pthread_join(ids[i], NULL);
+  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
+  RMM_CK(rmm_resource_get_stats(pool, &stats));
+  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  rmm_resource_release(pool);
+}
+END_TEST
+
+START_TEST(test_over_cuda_async_and_managed)
+{
+  rmm_resource_t *async = NULL, *managed = NULL;
+  RMM_CK(rmm_cuda_async_create(NULL, &async));
+  rmm_resource_t *pool = new_pool_over(async, 0, 0);
+  cudaStream_t a = new_stream(), b = new_stream();
+  cross_stream(pool, a, b);
+  rmm_resource_release(pool);
+  RMM_CK(rmm_managed_create(&managed));
+  pool = new_pool_over(managed, 4 * MiB, 16 * MiB);
+  cross_stream(pool, a, b);
+  void *x = alloc_on(pool, 64 * KiB, 0);
+  memset(x, 0x5a, 64 * KiB); /* managed memory: the host may touch it */
+  check_device(x, 64 * KiB, 0x5a);
+  RMM_CK(rmm_deallocate(pool, x, 64 * KiB, 0));
+  rmm_resource_release(pool);
+  CUDA_CK(cudaStreamDestroy(a));
+  CUDA_CK(cudaStreamDestroy(b));
+}
+END_TEST
+
+START_TEST(test_fixed_size)
+{
+  rmm_resource_t *cuda = NULL, *mr = NULL;
+  RMM_CK(rmm_cuda_create(&cuda));
+  RMM_CK(rmm_fixed_size_create(cuda, BLOCK, 4, &mr));
+  rmm_resource_release(cuda);
+  cudaStream_t a = new_stream(), b = new_stream();
+  /* B's list is empty: it takes A's, the freed block on top. */
+  void *x = alloc_on(mr, BLOCK, a);
+  late_write_and_free(mr, x, BLOCK, a);
+  take_and_check(mr, x, BLOCK, b);
+  void *ptrs[10];
+  for (int i = 0; i < 10; i++) {
+    ptrs[i] = alloc_on(mr, 1000, i % 2 ? a : b);
+    CUDA_CK(cudaMemsetAsync(ptrs[i], i, BLOCK, i % 2 ? a : b));
+  }
+  for (int i = 0; i < 10; i++) {
+    check_device(ptrs[i], BLOCK, (unsigned char)i);
+    RMM_CK(rmm_deallocate(mr, ptrs[i], 1000, (rmm_stream_t)(i % 2 ? a : b)));
+  }
+  rmm_resource_release(mr);
+  CUDA_CK(cudaStreamDestroy(a));
+  CUDA_CK(cudaStreamDestroy(b));
+}
+END_TEST
+
+static Suite *pool_suite(void)
+{
+  Suite *suite = suite_create("pool (GPU)");
+  TCase *tc = tcase_create("streams");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_cross_stream_unknown);
+  tcase_add_test(tc, test_cross_stream_registered);
+  tcase_add_test(tc, test_cross_stream_default);
+  tcase_add_test(tc, test_stream_pool_streams);
+  tcase_add_test(tc, test_three_streams);
+  tcase_add_test(tc, test_destroyed_stream);
+  tcase_add_test(tc, test_per_thread_stream);
+  tcase_add_test(tc, test_threads_and_streams);
+  tcase_add_test(tc, test_over_cuda_async_and_managed);
+  tcase_add_test(tc, test_fixed_size);
+  suite_add_tcase(suite, tc);
+  return suite;
+}
+
+int main(void) { return rmm_gpu_test_run(pool_suite()); }
