@@ -24,28 +24,29 @@ int main()
     return 77;
   }
   try {
-    // A sub-allocator over cudaMalloc, sized to a share of the free memory, as the current
-    // resource: containers that are given no resource use it.
+    // A coalescing best-fit pool over cudaMalloc as the current resource: containers that are
+    // given no resource use it. (RMM's README starts it at half the free memory; a tenth here
+    // leaves room for the GPU tests that may run alongside.)
     rmm::resource cuda_mr = rmm::cuda_resource();
     std::size_t initial_size = rmm::percent_of_free_device_memory(10);
-    rmm::resource arena_mr = rmm::arena_resource(cuda_mr, initial_size);
-    rmm::resource previous = rmm::set_current_device_resource(arena_mr);
+    rmm::resource pool_mr = rmm::pool_resource(cuda_mr, initial_size);
+    rmm::resource previous = rmm::set_current_device_resource(pool_mr);
     rmm::resource mr = rmm::get_current_device_resource();
-    if (mr != arena_mr) {
+    if (mr != pool_mr) {
       std::fprintf(stderr, "the current resource is not the one just set\n");
       return 1;
     }
     {
-      rmm::device_buffer buf(1 << 20, rmm::cuda_stream_default); // from arena_mr
+      rmm::device_buffer buf(1 << 20, rmm::cuda_stream_default); // from pool_mr
       std::printf("device_buffer of %zu bytes from the %s resource\n", buf.size(), buf.memory_resource().name());
     }
 
-    // One resource per device, each built with its device current; the table keeps them alive.
+    // One pool per device, each built with its device current; the table keeps them alive.
     int devices = rmm::get_num_cuda_devices();
     std::vector<rmm::resource> per_device;
     for (int i = 0; i < devices; ++i) {
       cudaSetDevice(i);
-      per_device.push_back(rmm::arena_resource(rmm::cuda_resource(), std::size_t{64} << 20));
+      per_device.push_back(rmm::pool_resource(rmm::cuda_resource(), std::size_t{64} << 20));
       rmm::set_per_device_resource(rmm::cuda_device_id{i}, per_device.back());
     }
     cudaSetDevice(0);

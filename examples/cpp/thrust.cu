@@ -24,7 +24,7 @@ int main()
   }
   try {
     rmm::cuda_stream stream;
-    rmm::resource mr = rmm::statistics_resource(rmm::arena_resource(rmm::cuda_resource(), std::size_t{256} << 20));
+    rmm::resource mr = rmm::statistics_resource(rmm::pool_resource(rmm::cuda_resource(), std::size_t{256} << 20));
 
     // A device_vector whose memory, and a sort whose temporaries, come from mr on stream.
     rmm::device_vector<int> vec(1 << 20, 0, rmm::mr::thrust_allocator<int>(stream, mr));

@@ -194,6 +194,18 @@ inline const cuda_stream_view cuda_stream_legacy{RMM_STREAM_LEGACY};
 inline const cuda_stream_view cuda_stream_per_thread{RMM_STREAM_PER_THREAD};
 
 /**
+ * @brief Tells librmm that @p stream outlives its blocks until unregister_stream() is called
+ *        (rmm_stream_register()): sub-allocators then skip the per-free event on it.
+ * @param stream a stream the caller created.
+ */
+inline void register_stream(cuda_stream_view stream) { detail::check(rmm_stream_register(stream.value())); }
+/**
+ * @brief Withdraws a registration before the stream is destroyed (rmm_stream_unregister()).
+ * @param stream a registered stream.
+ */
+inline void unregister_stream(cuda_stream_view stream) { detail::check(rmm_stream_unregister(stream.value())); }
+
+/**
  * @brief A pool of CUDA streams owned together (rmm_stream_pool_*): the streams live as long
  *        as the pool, and librmm knows they outlive their blocks.
  */

@@ -373,6 +373,50 @@ START_TEST(factories_over_host)
 }
 END_TEST
 
+START_TEST(suballocators_over_host)
+{
+  rmm::resource host = rmm::host_resource();
+  rmm::resource pool = rmm::pool_resource(host, std::size_t{1} << 20, std::size_t{4} << 20);
+  ck_assert_str_eq(pool.name(), "pool");
+  ck_assert_uint_eq(rmm::pool_size(pool), std::size_t{1} << 20);
+  void *p = pool.allocate(std::size_t{2} << 20, fake_stream);
+  ck_assert_uint_ge(rmm::pool_size(pool), std::size_t{2} << 20);
+  bool caught = false;
+  try {
+    (void)pool.allocate(std::size_t{8} << 20, fake_stream);
+  } catch (const rmm::out_of_memory &e) {
+    caught = std::strstr(e.what(), "pool") != nullptr;
+    ck_assert_str_eq(e.what(), rmm_last_error_message());
+  }
+  ck_assert(caught);
+  pool.deallocate(p, std::size_t{2} << 20, fake_stream);
+  caught = false;
+  try {
+    (void)rmm::pool_size(host);
+  } catch (const rmm::logic_error &) {
+    caught = true;
+  }
+  ck_assert(caught);
+
+  rmm::resource fixed = rmm::fixed_size_resource(host, 4096, 4);
+  ck_assert_uint_eq(rmm::fixed_size_block_size(fixed), 4096);
+  void *f = fixed.allocate(100, fake_stream);
+  fixed.deallocate(f, 100, fake_stream);
+
+  rmm::resource bins = rmm::binning_resource(pool);
+  rmm::binning_add_bin(bins, 1024);
+  rmm::binning_add_bin(bins, 65536, rmm::fixed_size_resource(host, 65536));
+  void *small = bins.allocate(512, fake_stream);
+  void *large = bins.allocate(std::size_t{1} << 20, fake_stream);
+  ck_assert_uint_ge(pool.stats().bytes_in_use, std::size_t{1} << 20);
+  bins.deallocate(large, std::size_t{1} << 20, fake_stream);
+  bins.deallocate(small, 512, fake_stream);
+  rmm::resource ranged = rmm::binning_resource(host, 10, 16);
+  void *r = ranged.allocate(3000, fake_stream);
+  ranged.deallocate(r, 3000, fake_stream);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("cpp_resource");
@@ -390,6 +434,7 @@ static Suite *suite(void)
   tcase_add_test(tc, owning_stream);
   tcase_add_test(tc, current_device_resource);
   tcase_add_test(tc, factories_over_host);
+  tcase_add_test(tc, suballocators_over_host);
   suite_add_tcase(s, tc);
   return s;
 }

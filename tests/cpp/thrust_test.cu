@@ -62,12 +62,11 @@ START_TEST(sort_and_reduce_take_temporaries_from_librmm)
 }
 END_TEST
 
-// rmm::device_vector over a sub-allocator on a cuda resource: every byte comes back.
-START_TEST(device_vector_over_suballocator)
+// rmm::device_vector over a sub-allocator on a statistics-wrapped cuda resource: every byte
+// comes back to the sub-allocator, which keeps what it took from upstream.
+static void check_device_vector(const rmm::resource &sub, const rmm::resource &stats)
 {
   rmm::cuda_stream stream;
-  rmm::resource stats = rmm::statistics_resource(rmm::cuda_resource());
-  rmm::resource sub = rmm::arena_resource(stats, std::size_t{64} << 20);
   {
     rmm::mr::thrust_allocator<int> alloc(stream, sub);
     std::size_t n = test_elements();
@@ -77,11 +76,45 @@ START_TEST(device_vector_over_suballocator)
     ck_assert_int_eq(sum, static_cast<long long>(n) * static_cast<long long>(n - 1) / 2);
     vec.resize(2 * n, 5);
     ck_assert_int_eq(vec[2 * n - 1], 5);
-    ck_assert_int_gt(sub.stats().bytes_in_use, 0);
+    ck_assert_int_eq(vec[n - 1], static_cast<int>(n - 1));
+    ck_assert_uint_gt(sub.stats().bytes_in_use, 0);
     ck_assert(vec.get_allocator().get_upstream_resource() == sub);
   }
   ck_assert_uint_eq(sub.stats().bytes_in_use, 0);
-  ck_assert_int_gt(rmm::statistics_get(stats).current_bytes, 0); // the arena holds its memory
+  ck_assert_int_gt(rmm::statistics_get(stats).current_bytes, 0);
+}
+
+START_TEST(device_vector_over_pool)
+{
+  rmm::resource stats = rmm::statistics_resource(rmm::cuda_resource());
+  rmm::resource pool = rmm::pool_resource(stats, std::size_t{16} << 20);
+  check_device_vector(pool, stats);
+  ck_assert_uint_ge(rmm::pool_size(pool), std::size_t{16} << 20);
+}
+END_TEST
+
+START_TEST(device_vector_over_arena)
+{
+  rmm::resource stats = rmm::statistics_resource(rmm::cuda_resource());
+  check_device_vector(rmm::arena_resource(stats, std::size_t{64} << 20), stats);
+}
+END_TEST
+
+// A stream the caller creates and registers serves the pool until it is unregistered.
+START_TEST(registered_stream)
+{
+  cudaStream_t raw = nullptr;
+  CUDA_CK(cudaStreamCreateWithFlags(&raw, cudaStreamNonBlocking));
+  rmm::cuda_stream_view stream = raw;
+  rmm::register_stream(stream);
+  {
+    rmm::resource pool = rmm::pool_resource(rmm::cuda_resource(), std::size_t{4} << 20);
+    rmm::device_uvector<int> vec(1000, stream, pool);
+    thrust::sequence(rmm::exec_policy(stream, pool), vec.begin(), vec.end());
+    ck_assert_int_eq(vec.back_element(stream), 999);
+  }
+  rmm::unregister_stream(stream);
+  CUDA_CK(cudaStreamDestroy(raw));
 }
 END_TEST
 
@@ -163,7 +196,9 @@ static Suite *suite(void)
   TCase *tc = tcase_create("thrust");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, sort_and_reduce_take_temporaries_from_librmm);
-  tcase_add_test(tc, device_vector_over_suballocator);
+  tcase_add_test(tc, device_vector_over_pool);
+  tcase_add_test(tc, device_vector_over_arena);
+  tcase_add_test(tc, registered_stream);
   tcase_add_test(tc, device_uvector_round_trip);
   tcase_add_test(tc, device_scalar_round_trip);
   tcase_add_test(tc, cuda_mr_resource_ref);
