@@ -18,6 +18,17 @@ if [ -x "$builddir/install-test/hello" ]; then
   cp "$builddir/install-test/hello" "$bundle/bin/installed_hello"
 fi
 cp -P "$builddir"/lib/.libs/librmm.so* "$bundle/lib/"
+# The Python package and its pytest suite (and the Python examples its tests run).
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+if [ -d "$srcdir/python/rmm" ]; then
+  mkdir -p "$bundle/python"
+  cp -R "$srcdir/python/rmm" "$srcdir/python/tests" "$bundle/python/"
+  find "$bundle/python" -name __pycache__ -prune -exec rm -rf {} +
+  if [ -d "$srcdir/examples/python" ]; then
+    mkdir -p "$bundle/examples"
+    cp -R "$srcdir/examples/python" "$bundle/examples/"
+  fi
+fi
 
 # Libraries outside the base system that the programs need (check's subunit, say).
 for program in "$bundle"/bin/*; do
@@ -48,6 +59,21 @@ for program in "$here"/bin/*; do
     *) failed=$((failed + 1)); echo "FAIL: $name (exit $rc)"; tail -n 20 "$logs/$name.log" ;;
   esac
 done
+# The Python suite, where the machine's python3 has pytest: its own counts join the total.
+if [ -d "$here/python/tests" ] && python3 -c 'import pytest' 2>/dev/null; then
+  RMM_LIBRARY="$here/lib/librmm.so.1" PYTHONPATH="$here/python" PYTHONDONTWRITEBYTECODE=1 \
+    RMM_PYTEST_COUNTS="$logs/python-test-counts" \
+    python3 -m pytest -q -p no:cacheprovider -rs "$here/python/tests" > "$logs/python.log" 2>&1
+  rc=$?
+  if [ -s "$logs/python-test-counts" ]; then
+    read -r p _ f _ s _ < "$logs/python-test-counts"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    echo "python: $(cat "$logs/python-test-counts")"
+  else
+    failed=$((failed + 1))
+  fi
+  [ "$rc" -eq 0 ] || { echo "FAIL: python (exit $rc)"; tail -n 40 "$logs/python.log"; }
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 test "$failed" -eq 0
 RUN

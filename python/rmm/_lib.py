@@ -57,6 +57,10 @@ class RMMError(RuntimeError):
         self.message = message
         super().__init__(message if message else _status_name(status))
 
+    def __reduce__(self):
+        # Exceptions cross process boundaries (Dask, multiprocessing) by pickling.
+        return (type(self), (self.status, self.message))
+
 
 class BadAllocError(RMMError, MemoryError):
     """An allocation failed (RMM_ERROR_BAD_ALLOC); also a MemoryError."""
@@ -72,6 +76,14 @@ class CudaError(RMMError):
     def __init__(self, status, message, cuda_error=0):
         super().__init__(status, message)
         self.cuda_error = cuda_error
+
+    def __reduce__(self):
+        return (type(self), (self.status, self.message, self.cuda_error))
+
+
+# Shown as rmm.RMMError etc. in tracebacks: the names users import.
+for _cls in (RMMError, BadAllocError, OutOfMemoryError, CudaError):
+    _cls.__module__ = "rmm"
 
 
 def _candidates():

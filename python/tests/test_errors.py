@@ -80,3 +80,16 @@ def test_status_names_and_exception_classes():
     assert issubclass(rmm.CudaError, rmm.RMMError)
     err = _lib.RMMError(_lib.ERROR_NOT_SUPPORTED, "")
     assert str(err) == _lib.lib.rmm_status_string(_lib.ERROR_NOT_SUPPORTED).decode()
+
+
+def test_errors_pickle(host_mr):
+    import pickle
+
+    limited = rmm.mr.LimitingResourceAdaptor(host_mr, 10)
+    with pytest.raises(rmm.OutOfMemoryError) as info:
+        limited.allocate(100)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is rmm.OutOfMemoryError
+    assert (again.status, again.message, str(again)) == (info.value.status, info.value.message, str(info.value))
+    cuda = pickle.loads(pickle.dumps(rmm.CudaError(_lib.ERROR_CUDA, "cudaMalloc failed", 2)))
+    assert (cuda.cuda_error, str(cuda)) == (2, "cudaMalloc failed")

@@ -454,3 +454,26 @@ def test_resource_from_spec_needs_the_library_function():
         pytest.skip("this librmm has specs")
     with pytest.raises(rmm.RMMError, match="does not provide rmm_resource_from_spec"):
         rmm.mr.resource_from_spec("host")
+
+
+@pytest.mark.skipif(not _lib.has("rmm_resource_from_spec"), reason="this librmm has no specs (branch spec)")
+def test_default_resource_from_rmm_resource_environment():
+    """RMM_RESOURCE builds the default resource: Python wraps each level by family and
+    buffers use it without a GPU."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import rmm\n"
+        "mr = rmm.mr.get_current_device_resource()\n"
+        "assert type(mr).__name__ == 'StatisticsResourceAdaptor', mr\n"
+        "assert type(mr.upstream_mr).__name__ == 'HostMemoryResource'\n"
+        "buf = rmm.DeviceBuffer.to_device(b'x' * 300)\n"
+        "assert mr.allocation_counts['current_bytes'] == 300\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, RMM_RESOURCE="statistics(host)")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
