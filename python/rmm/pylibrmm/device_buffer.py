@@ -162,6 +162,9 @@ class DeviceBuffer:
     def prefetch(self, device=None, stream=None):
         """Starts migrating the memory to ``device`` (the current one when None) on
         ``stream`` (the buffer's when None); a no-op for memory that cannot migrate."""
+        if not self.mr.device_accessible:
+            # Host-only memory never migrates; its streams may be mere tokens.
+            return
         stream = self._use_stream(stream)
         if device is None:
             from rmm.pylibrmm.memory_resource import _current_device
