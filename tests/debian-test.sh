@@ -5,8 +5,9 @@
 #   2. builds the .debs there: DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -d;
 #   3. runs lintian on them and fails on any error;
 #   4. installs them with dpkg -i;
-#   5. compiles examples/hello.c with nothing but `pkg-config --cflags --libs rmm` and runs
-#      it: 0 (it allocated on a GPU) or 77 (no usable GPU, a clean failure) pass;
+#   5. runs the autopkgtest debian/tests/pkgconfig-hello: it compiles examples/hello.c with
+#      nothing but `pkg-config --cflags --libs rmm` and runs it: 0 (it allocated on a GPU)
+#      or 77 (no usable GPU, a clean failure) pass;
 #   6. checks that `man -w rmm_pool_create` and `man -w rmm` find the installed pages;
 #   7. checks that the installed librmm.so.1 exports exactly debian/librmm1.symbols;
 #   8. imports the Python package (python3-rmm) and finds rmm-replay (rmm-tools);
@@ -137,20 +138,10 @@ install_debs() {
   dpkg --path-include='/usr/share/man/*' -i $debs
 }
 
+# The autopkgtest itself (debian/tests/pkgconfig-hello), run from the copied tree as
+# autopkgtest would: it builds examples/hello.c with pkg-config alone and runs it.
 hello() {
-  local flags rc
-  flags=$(pkg-config --cflags --libs rmm) || return 1
-  echo "pkg-config --cflags --libs rmm: $flags"
-  # shellcheck disable=SC2086 # one word per flag
-  ${CC:-cc} -std=c17 -Wall -Wextra -Wpedantic -Werror "$srcdir/examples/hello.c" $flags -o "$work/hello" ||
-    return 1
-  "$work/hello"
-  rc=$?
-  case $rc in
-    0) echo "debian-test: hello allocated on the GPU" ;;
-    77) echo "debian-test: hello failed cleanly without a GPU (pass)" ;;
-    *) echo "debian-test: hello exited $rc"; return 1 ;;
-  esac
+  (cd "$work/src" && AUTOPKGTEST_TMP="$work" sh debian/tests/pkgconfig-hello)
 }
 
 man_pages() {
@@ -217,7 +208,7 @@ stage "copy the source tree" copy_tree
 stage "dpkg-buildpackage -us -uc -b -d (nocheck)" build
 stage "lintian" run_lintian
 stage "dpkg -i" install_debs
-stage "hello.c with pkg-config --cflags --libs rmm" hello
+stage "autopkgtest pkgconfig-hello: hello.c with pkg-config --cflags --libs rmm" hello
 stage "man -w" man_pages
 stage "exported symbols = debian/librmm1.symbols" symbols
 stage "python3-rmm and rmm-tools" extras

@@ -1,9 +1,11 @@
 #!/bin/sh
 # The API reference builds from the header comments with no Doxygen warning: every
 # public function, type and macro is documented, every parameter and return value.
-# Runs doc/Doxyfile (configured from doc/Doxyfile.in) into a scratch directory.
+# Runs doc/Doxyfile (configured from doc/Doxyfile.in) into a scratch directory, after
+# checking that every header has the @file comment without which Doxygen skips it.
 # Exit 0: pass; 1: fail; 77: skip (no doxygen).
 
+srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
 doxyfile=$builddir/doc/Doxyfile
 
@@ -17,6 +19,18 @@ if test ! -f "$doxyfile"; then
   echo "FAIL: $doxyfile not found: configure writes it from doc/Doxyfile.in"
   exit 1
 fi
+
+# Doxygen documents the functions and macros of a header only when the header itself
+# has a @file comment; without one they escape its warnings, so each must have it.
+missing=0
+for header in "$srcdir"/include/rmm/*.h "$srcdir"/include/rmm/*.hpp; do
+  test -f "$header" || continue
+  if ! grep -q '[@\\]file' "$header"; then
+    echo "FAIL: $header has no @file comment, so Doxygen would skip its declarations"
+    missing=1
+  fi
+done
+test $missing -eq 0 || exit 1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rmm-doc-test.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
