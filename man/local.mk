@@ -35,6 +35,7 @@ dist_man_MANS += man/man3/rmm_simulated_create.3
 dist_man_MANS += man/man3/rmm_status_string.3
 dist_man_MANS += man/man3/rmm_system_create.3
 dist_man_MANS += man/man3/rmm_version.3
+dist_man_MANS += man/man7/rmm.7
 include $(srcdir)/man/suballoc.mk
 include $(srcdir)/man/adaptor.mk
 include $(srcdir)/man/container.mk

@@ -2,7 +2,8 @@
 # Every exported function (the global names of lib/librmm.map) has a section-3 page,
 # man/man3/NAME.3, that is installed (listed in dist_man_MANS), passes
 # `mandoc -T lint -W warning`, has the sections every librmm page has, and shows the
-# function in its SYNOPSIS. When man/man7/rmm.7 exists, it names every section-3 page.
+# function in its SYNOPSIS. When man/man7/rmm.7 exists, it names every section-3 page
+# and passes the lint too.
 # Exit 0: pass; 1: fail; 77: skip (no mandoc, and nothing else failed).
 
 srcdir=${top_srcdir:-.}
@@ -103,8 +104,18 @@ if test -n "$mandoc" && test -s "$work/pages"; then
   fi
 fi
 
-# The overview names every section-3 page (it arrives later; until then, nothing to check).
+# The overview names every section-3 page (it arrives later; until then, nothing to check),
+# and passes the same lint.
 if test -f "$overview"; then
+  if test -n "$mandoc"; then
+    "$mandoc" -T lint -W warning "$overview" >"$work/lint7" 2>&1
+    status=$?
+    if test $status -ne 0 || test -s "$work/lint7"; then
+      echo "FAIL: man/man7/rmm.7 does not pass $mandoc -T lint -W warning (exit $status):"
+      sed 's/^/    /' "$work/lint7"
+      failed=1
+    fi
+  fi
   for page in "$srcdir"/man/man3/*.3; do
     test -f "$page" || continue
     name=${page##*/}
