@@ -28,7 +28,7 @@ CLEANFILES += tests/cpu/*.valgrind.log
 
 # gpu-bundle/: the test programs and the libraries they load, to carry to a GPU machine.
 gpu-bundle: $(check_PROGRAMS) lib/librmm.la
-	$(SHELL) $(top_srcdir)/tests/gpu-bundle.sh '$(top_builddir)' $(filter $(check_PROGRAMS),$(TESTS))
+	$(SHELL) $(top_srcdir)/tests/gpu-bundle.sh '$(top_builddir)' '$(TESTS)' $(check_PROGRAMS)
 .PHONY: check-valgrind gpu-bundle
 
 # The CPU test programs, for runs that want only them (the sanitizer stage of CI).
