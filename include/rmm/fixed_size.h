@@ -23,9 +23,10 @@ extern "C" {
  * @param blocks_to_preallocate blocks taken from upstream at creation and at each growth;
  *        0 means 128.
  * @param out receives the resource, with one reference; NULL on failure.
- * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT for NULL @p out; the upstream's status
- *         when the first blocks cannot be had; RMM_ERROR_BAD_ALLOC. Allocating more than
- *         the block size later fails with RMM_ERROR_INVALID_ARGUMENT.
+ * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT for NULL @p out or sizes whose product
+ *         overflows; the upstream's status when the first blocks cannot be had;
+ *         RMM_ERROR_BAD_ALLOC. Allocating more than the block size, or with an alignment
+ *         above 256, later fails with RMM_ERROR_INVALID_ARGUMENT.
  */
 RMM_API rmm_status_t rmm_fixed_size_create(rmm_resource_t *upstream, size_t block_size, size_t blocks_to_preallocate,
                                            rmm_resource_t **out);

@@ -19,8 +19,11 @@ extern "C" {
  * back to smaller ones down to what the request needs. Free blocks are kept per stream
  * (see rmm(7), stream ordering), found best fit (smallest block that fits, lowest address
  * on ties) and coalesced with their address neighbours, never across upstream chunks.
- * Sizes are rounded up to 256 bytes. Every chunk goes back to the upstream when the pool
- * is destroyed.
+ * Sizes are rounded up to 256 bytes; alignments above 256 are refused
+ * (RMM_ERROR_INVALID_ARGUMENT). A request that does not fit even after merging every
+ * stream's free blocks and growing fails with RMM_ERROR_OUT_OF_MEMORY and a message
+ * naming the request, the pool size and the largest free block. Every chunk goes back
+ * to the upstream when the pool is destroyed.
  * @param upstream the resource chunks come from; NULL means the current device resource.
  *        The pool holds a reference on it.
  * @param initial_size bytes to take at creation; a multiple of 256; may be 0.

@@ -199,7 +199,7 @@ static rmm_status_t new_list(rmm_so_t *so, rmm_stream_t stream, uint64_t key, rm
   list->key = key;
   list->stream = stream == RMM_STREAM_LEGACY ? RMM_STREAM_DEFAULT : stream;
   list->kind = kind;
-  if (kind == RMM_SO_PER_THREAD)
+  if (stream == RMM_STREAM_PER_THREAD)
     list->thread = thread_serial();
   so->payload_init(rmm__so_payload(list));
   so->lists[so->count++] = list;
@@ -279,9 +279,16 @@ rmm_status_t rmm__so_wait_for(rmm_so_t *so, rmm_so_list_t *from, rmm_so_list_t *
   return status;
 }
 
+/* Lists that may never be used again: another thread's per-thread list (it may have exited), and lists of streams that may be gone. */
+static bool maybe_dead(const rmm_so_list_t *list)
+{
+  return list->kind == RMM_SO_UNKNOWN || list->kind == RMM_SO_RETIRED ||
+         (list->thread != 0 && list->thread != thread_serial());
+}
+
 bool rmm__so_drop_if_dead(rmm_so_t *so, rmm_so_list_t *list)
 {
-  if ((list->kind != RMM_SO_UNKNOWN && list->kind != RMM_SO_RETIRED) || !so->payload_empty(rmm__so_payload(list)))
+  if (!maybe_dead(list) || !so->payload_empty(rmm__so_payload(list)))
     return false;
   remove_list(so, list);
   free_list(so, list);

@@ -36,7 +36,7 @@ typedef enum rmm_so_kind {
 typedef struct rmm_so_list {
   uint64_t key;        /* the lookup key, tagged by kind (stream_ordered.c) */
   rmm_stream_t stream; /* the handle to record on, while the stream is known */
-  uint64_t thread;     /* RMM_SO_PER_THREAD: the serial number of the owning thread */
+  uint64_t thread;     /* RMM_STREAM_PER_THREAD's list: the serial number of the owning thread; else 0 */
   rmm_so_kind_t kind;
   rmm_event_t event;   /* created when first needed */
   max_align_t payload[];
@@ -92,7 +92,8 @@ rmm_status_t rmm__so_wait_for(rmm_so_t *so, rmm_so_list_t *from, rmm_so_list_t *
 
 /*
  * Frees `list` when it is empty and its stream may be gone (an unknown or retired
- * stream's), so that lists of destroyed streams do not pile up. so->lock held;
+ * stream's, another thread's per-thread stream's), so that lists of destroyed streams
+ * and exited threads do not pile up; a live one is simply made again when needed. so->lock held;
  * `list` is invalid after it returns true.
  */
 bool rmm__so_drop_if_dead(rmm_so_t *so, rmm_so_list_t *list);

@@ -700,6 +700,51 @@ START_TEST(test_simultaneous_misses)
 }
 END_TEST
 
+/* rmm#2303: tracking and statistics over a pool that hands the same blocks out at once (ABA). */
+typedef struct adaptor_worker {
+  rmm_resource_t *mr;
+  size_t ops;
+} adaptor_worker_t;
+
+static void *same_sizes(void *arg)
+{
+  adaptor_worker_t *w = arg;
+  void *ptrs[4];
+  for (size_t i = 0; i < w->ops; i++) {
+    for (int j = 0; j < 4; j++)
+      RMM_CK(rmm_allocate(w->mr, &ptrs[j], 512, NULL));
+    for (int j = 0; j < 4; j++)
+      RMM_CK(rmm_deallocate(w->mr, ptrs[j], 512, NULL));
+  }
+  return NULL;
+}
+
+START_TEST(test_adaptors_over_pool)
+{
+  rmm_resource_t *pool = new_host_pool(MiB, 0), *tracking = NULL, *stats = NULL;
+  RMM_CK(rmm_tracking_create(pool, false, &tracking));
+  RMM_CK(rmm_statistics_create(tracking, &stats));
+  pthread_t ids[16];
+  adaptor_worker_t worker = {stats, rmm_test_scaled(2000)};
+  for (int i = 0; i < 16; i++)
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, same_sizes, &worker), 0);
+  for (int i = 0; i < 16; i++)
+    pthread_join(ids[i], NULL);
+  rmm_statistics_t counts = {.struct_size = sizeof counts};
+  RMM_CK(rmm_statistics_get(stats, &counts));
+  ck_assert_int_eq(counts.current_bytes, 0);
+  ck_assert_int_eq(counts.current_count, 0);
+  ck_assert_int_eq(counts.total_count, (int64_t)(16 * 4 * worker.ops));
+  size_t outstanding = 1;
+  RMM_CK(rmm_tracking_outstanding_count(tracking, &outstanding));
+  ck_assert_uint_eq(outstanding, 0);
+  ck_assert_uint_eq(stats_of(pool).bytes_in_use, 0);
+  rmm_resource_release(stats);
+  rmm_resource_release(tracking);
+  rmm_resource_release(pool);
+}
+END_TEST
+
 /* ---- the stream registry ---- */
 
 START_TEST(test_registry)
@@ -722,6 +767,67 @@ START_TEST(test_registry)
   RMM_CK_STATUS(rmm_stream_register(RMM_STREAM_PER_THREAD), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("default stream");
   RMM_CK_STATUS(rmm_stream_unregister(NULL), RMM_ERROR_INVALID_ARGUMENT);
+  rmm_resource_release(pool);
+}
+END_TEST
+
+/* Host memory that claims to be device accessible, so that the pool takes its device paths. */
+static rmm_status_t claim_allocate(void *ctx, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  return rmm_allocate_aligned(ctx, ptr, bytes, alignment, stream);
+}
+
+static rmm_status_t claim_deallocate(void *ctx, void *ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
+{
+  return rmm_deallocate_aligned(ctx, ptr, bytes, alignment, stream);
+}
+
+static void claim_destroy(void *ctx) { rmm_resource_release(ctx); }
+
+/*
+ * Without a GPU every CUDA call fails, so this shows that the same-stream path of a
+ * registered stream makes none, and that unregistering retires the stream's list (its
+ * blocks go to another stream, the handle is forgotten). With a GPU, fake handles must
+ * not reach CUDA: the test has nothing to show there and returns.
+ */
+START_TEST(test_registered_streams_make_no_cuda_call)
+{
+  int devices = 0;
+  if (rmm_get_num_devices(&devices) == RMM_SUCCESS && devices > 0)
+    return;
+  static const rmm_resource_ops_t ops = {
+      .struct_size = sizeof(rmm_resource_ops_t),
+      .name = "claims_device",
+      .allocate = claim_allocate,
+      .deallocate = claim_deallocate,
+      .destroy = claim_destroy,
+  };
+  rmm_resource_t *host = NULL, *upstream = NULL, *pool = NULL;
+  RMM_CK(rmm_host_create(&host));
+  RMM_CK(rmm_resource_create(&ops, host, RMM_DEVICE_ACCESSIBLE | RMM_HOST_ACCESSIBLE, &upstream));
+  RMM_CK(rmm_pool_create(upstream, 0, 0, &pool));
+  rmm_resource_release(upstream);
+  rmm_stream_t a = STREAM(21), b = STREAM(22);
+  RMM_CK(rmm_stream_register(a));
+  RMM_CK(rmm_stream_register(b));
+  void *x, *y;
+  RMM_CK(rmm_allocate(pool, &x, MiB, a)); /* grows into A's list: no event needed */
+  for (int i = 0; i < 100; i++) {
+    RMM_CK(rmm_deallocate(pool, x, MiB, a));
+    RMM_CK(rmm_allocate(pool, &y, MiB, a));
+    ck_assert_ptr_eq(x, y);
+  }
+  RMM_CK(rmm_deallocate(pool, x, MiB, a));
+  /* An unknown stream needs its id: that is a CUDA call, which fails here. */
+  RMM_CK_STATUS(rmm_allocate(pool, &y, MiB, STREAM(23)), RMM_ERROR_CUDA);
+  /* Unregistered, A's list is retired (its last event cannot be recorded here: the stream
+     was waited for instead); B takes its blocks without a wait. */
+  RMM_CK(rmm_stream_unregister(a));
+  RMM_CK(rmm_allocate(pool, &y, MiB, b));
+  ck_assert_ptr_eq(x, y);
+  RMM_CK(rmm_deallocate(pool, y, MiB, b));
+  ck_assert_uint_eq(stats_of(pool).upstream_chunks, 1);
+  RMM_CK(rmm_stream_unregister(b));
   rmm_resource_release(pool);
 }
 END_TEST
@@ -782,8 +888,10 @@ static Suite *pool_suite(void)
   tcase_add_test(streams, test_threads_and_streams);
   tcase_add_test(streams, test_threads_one_stream);
   tcase_add_test(streams, test_simultaneous_misses);
+  tcase_add_test(streams, test_adaptors_over_pool);
   tcase_add_test(streams, test_registry);
   tcase_add_test(streams, test_registry_threads);
+  tcase_add_test(streams, test_registered_streams_make_no_cuda_call);
   suite_add_tcase(suite, streams);
   return suite;
 }

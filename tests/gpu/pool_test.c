@@ -88,7 +88,7 @@ static void take_and_check(rmm_resource_t *mr, void *expected, size_t bytes, cud
   RMM_CK(rmm_deallocate(mr, ptr, bytes, (rmm_stream_t)other));
 }
 
-/* The freeing stream A is set up by `prepare` (registered or not); B is a fresh stream. */
+/* A block freed on A (whose work on it is late) and taken by B, whose list is empty. */
 static void cross_stream(rmm_resource_t *mr, cudaStream_t a, cudaStream_t b)
 {
   void *x = alloc_on(mr, BLOCK, a);
@@ -217,9 +217,10 @@ START_TEST(test_destroyed_stream)
 END_TEST
 
 /* The per-thread default stream of a thread that exits: another thread's stream waits for it. */
-static void *free_on_ptds(void *arg)
+static void *use_ptds(void *arg)
 {
   void **args = arg;
+  args[1] = alloc_on(args[0], BLOCK, cudaStreamPerThread);
   late_write_and_free(args[0], args[1], BLOCK, cudaStreamPerThread);
   return NULL;
 }
@@ -227,12 +228,12 @@ static void *free_on_ptds(void *arg)
 START_TEST(test_per_thread_stream)
 {
   rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
-  void *x = alloc_on(pool, BLOCK, cudaStreamPerThread);
-  void *args[2] = {pool, x};
+  void *args[2] = {pool, NULL};
   pthread_t thread;
-  ck_assert_int_eq(pthread_create(&thread, NULL, free_on_ptds, args), 0);
+  ck_assert_int_eq(pthread_create(&thread, NULL, use_ptds, args), 0);
   pthread_join(thread, NULL);
-  take_and_check(pool, x, BLOCK, cudaStreamPerThread);
+  /* This thread's list is empty: it takes the exited thread's, after waiting for the device. */
+  take_and_check(pool, args[1], BLOCK, cudaStreamPerThread);
   rmm_resource_release(pool);
 }
 END_TEST
