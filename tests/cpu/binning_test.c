@@ -4,11 +4,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "common/test.h"
+#include "common/suballoc_check.h"
 #include "common/workers.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 
 /* Fake stream handles: any value serves as a stream over a host-only upstream. */
 #define STREAM(n) ((rmm_stream_t)(uintptr_t)(0x1000 * (n)))
@@ -101,14 +98,6 @@ static rmm_resource_t *new_host_binning(void)
   rmm_resource_t *mr = new_binning(host);
   rmm_resource_release(host);
   return mr;
-}
-
-/* The figures `mr` reports now. */
-static rmm_resource_stats_t stats_of(rmm_resource_t *mr)
-{
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
-  return stats;
 }
 
 /* Adds a counting bin of `size` bytes to `mr`; the binning resource holds the only reference. */
@@ -255,7 +244,7 @@ START_TEST(test_explicit_statistics_bins_over_host)
   ck_assert_int_eq(counts.current_count, 2);
   ck_assert_int_eq(counts.current_bytes, 513 + 64 * KiB);
 
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert(stats.flags & RMM_STATS_IN_USE);
   ck_assert_uint_eq(stats.bytes_in_use, 8 + 512 + 513 + 64 * KiB + 64 * KiB + 1 + MiB);
   /* A statistics adaptor cannot say what it reserves, so neither can the sum. */
@@ -271,7 +260,7 @@ START_TEST(test_explicit_statistics_bins_over_host)
   RMM_CK(rmm_statistics_get(small, &counts));
   ck_assert_int_eq(counts.current_count, 0);
   ck_assert_int_eq(counts.total_count, 2);
-  stats = stats_of(mr);
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 8 + 512 + 513 + 64 * KiB + 64 * KiB + 1 + MiB);
   rmm_resource_release(small);
@@ -379,7 +368,7 @@ START_TEST(test_failure_names_the_bin)
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, MiB, STREAM(1)), RMM_ERROR_BAD_ALLOC);
   RMM_CK_MESSAGE_HAS("the upstream (upcount)");
 
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 0);
   rmm_resource_release(mr);
@@ -397,7 +386,7 @@ START_TEST(test_stray_free_keeps_figures_sane)
   rmm_resource_release(host);
   /* The host upstream cannot tell: it frees what it is given. */
   RMM_CK(rmm_deallocate(mr, ptr, 4 * KiB, STREAM(1)));
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.bytes_reserved, 0);
   ck_assert_uint_eq(stats.upstream_chunks, 0);
@@ -416,11 +405,11 @@ START_TEST(test_failed_free_keeps_count)
   RMM_CK_STATUS(rmm_deallocate(mr, ptr, 512, STREAM(1)), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("stubborn");
   RMM_CK_MESSAGE_HAS("could not free");
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 512);
   bin->fail_frees = false;
   RMM_CK(rmm_deallocate(mr, ptr, 512, STREAM(1)));
-  stats = stats_of(mr);
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   rmm_resource_release(mr);
 }
@@ -441,7 +430,7 @@ START_TEST(test_large_requests_to_upstream_stats)
   void *a = NULL, *b = NULL, *c = NULL;
   RMM_CK(rmm_allocate(mr, &a, MiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &b, 2 * MiB, STREAM(1)));
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.flags & (RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS),
                     RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS);
   ck_assert_uint_eq(stats.bytes_in_use, 3 * MiB);
@@ -453,7 +442,7 @@ START_TEST(test_large_requests_to_upstream_stats)
   RMM_CK_MESSAGE_HAS("the upstream (limiting)");
   RMM_CK(rmm_deallocate(mr, a, MiB, STREAM(1)));
   RMM_CK(rmm_deallocate(mr, b, 2 * MiB, STREAM(1)));
-  stats = stats_of(mr);
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 3 * MiB);
   ck_assert_uint_eq(stats.bytes_reserved, 0);
@@ -478,7 +467,7 @@ START_TEST(test_stats_sum_bins)
   RMM_CK(rmm_allocate(mr, &a, 4 * KiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &b, 64 * KiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &c, 5 * MiB, STREAM(1)));
-  rmm_resource_stats_t stats = stats_of(mr), one = stats_of(small), two = stats_of(large);
+  rmm_resource_stats_t stats = rmm_test_stats(mr), one = rmm_test_stats(small), two = rmm_test_stats(large);
   ck_assert(stats.flags & RMM_STATS_RESERVED);
   ck_assert(stats.flags & RMM_STATS_FREE);
   ck_assert(stats.flags & RMM_STATS_CHUNKS);
@@ -551,7 +540,7 @@ START_TEST(test_thread_stress)
     ck_assert_uint_eq(atomic_load(&bins[i]->allocations), atomic_load(&bins[i]->frees));
     ck_assert_uint_gt(atomic_load(&bins[i]->allocations), 0);
   }
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.upstream_chunks, 0);
   rmm_resource_release(mr);
@@ -566,7 +555,7 @@ START_TEST(test_thread_stress_fixed_size_bins)
   RMM_CK(rmm_binning_create_range(host, 8, 12, &mr));
   rmm_resource_release(host);
   rmm_test_run_workers(mr, stress_worker, rmm_test_scaled(20000));
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_gt(stats.peak_bytes_in_use, 0);
   rmm_resource_release(mr);
@@ -613,7 +602,7 @@ START_TEST(test_null_bin_is_fixed_size)
   for (size_t i = 0; i < 16; i++)
     RMM_CK(rmm_deallocate(mr, ptrs[i], 100 + i * 200, STREAM(1)));
 
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   rmm_resource_release(mr);
   /* Releasing the binning resource released its bin, which gave its blocks back. */

@@ -14,25 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/suballoc_check.h"
 #include "gpu/gpu_test.h"
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 #define BLOCK MiB
-
-static rmm_resource_t *new_pool_over(rmm_resource_t *upstream, size_t initial, size_t maximum)
-{
-  rmm_resource_t *pool = NULL;
-  RMM_CK(rmm_pool_create(upstream, initial, maximum, &pool));
-  rmm_resource_release(upstream);
-  return pool;
-}
 
 static rmm_resource_t *new_cuda_pool(size_t initial, size_t maximum)
 {
   rmm_resource_t *cuda = NULL;
   RMM_CK(rmm_cuda_create(&cuda));
-  return new_pool_over(cuda, initial, maximum);
+  return rmm_test_pool_over(cuda, initial, maximum);
 }
 
 static cudaStream_t new_stream(void)
@@ -268,9 +259,7 @@ START_TEST(test_threads_and_streams)
     ck_assert_int_eq(pthread_create(&ids[i], NULL, stream_worker, pool), 0);
   for (int i = 0; i < 4; i++)
     pthread_join(ids[i], NULL);
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(pool, &stats));
-  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, 0);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -279,12 +268,12 @@ START_TEST(test_over_cuda_async_and_managed)
 {
   rmm_resource_t *async = NULL, *managed = NULL;
   RMM_CK(rmm_cuda_async_create(NULL, &async));
-  rmm_resource_t *pool = new_pool_over(async, 0, 0);
+  rmm_resource_t *pool = rmm_test_pool_over(async, 0, 0);
   cudaStream_t a = new_stream(), b = new_stream();
   cross_stream(pool, a, b);
   rmm_resource_release(pool);
   RMM_CK(rmm_managed_create(&managed));
-  pool = new_pool_over(managed, 4 * MiB, 16 * MiB);
+  pool = rmm_test_pool_over(managed, 4 * MiB, 16 * MiB);
   cross_stream(pool, a, b);
   void *x = alloc_on(pool, 64 * KiB, 0);
   memset(x, 0x5a, 64 * KiB); /* managed memory: the host may touch it */
@@ -298,10 +287,9 @@ END_TEST
 
 START_TEST(test_fixed_size)
 {
-  rmm_resource_t *cuda = NULL, *mr = NULL;
+  rmm_resource_t *cuda = NULL;
   RMM_CK(rmm_cuda_create(&cuda));
-  RMM_CK(rmm_fixed_size_create(cuda, BLOCK, 4, &mr));
-  rmm_resource_release(cuda);
+  rmm_resource_t *mr = rmm_test_fixed_size_over(cuda, BLOCK, 4);
   cudaStream_t a = new_stream(), b = new_stream();
   /* B's list is empty: it takes A's, the freed block on top. */
   void *x = alloc_on(mr, BLOCK, a);
