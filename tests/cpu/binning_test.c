@@ -67,7 +67,7 @@ static rmm_resource_t *new_counter(const char *name, unsigned properties, counte
   };
   counter_t *counter = calloc(1, sizeof *counter);
   ck_assert_ptr_nonnull(counter);
-  RMM_CK(rmm_host_create(&counter->host));
+  counter->host = rmm_test_host();
   rmm_resource_t *mr = NULL;
   RMM_CK(rmm_resource_create(&ops, counter, properties, &mr));
   *ctx = counter;
@@ -93,8 +93,7 @@ static rmm_resource_t *new_counted_binning(const char *name, counter_t **up)
 /* A binning resource over host memory, which it holds alone. */
 static rmm_resource_t *new_host_binning(void)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host();
   rmm_resource_t *mr = new_binning(host);
   rmm_resource_release(host);
   return mr;
@@ -221,8 +220,7 @@ END_TEST
 /* Explicit statistics bins over plain host memory (B20: several bins and the large path). */
 START_TEST(test_explicit_statistics_bins_over_host)
 {
-  rmm_resource_t *host = NULL, *mr = NULL, *small = NULL, *large = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL, *small = NULL, *large = NULL;
   RMM_CK(rmm_binning_create(host, &mr));
   RMM_CK(rmm_statistics_create(host, &small));
   RMM_CK(rmm_statistics_create(host, &large));
@@ -314,8 +312,7 @@ END_TEST
 
 START_TEST(test_errors)
 {
-  rmm_resource_t *host = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL;
   RMM_CK_STATUS(rmm_binning_create(host, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_binning_create_range(host, 10, 12, NULL), RMM_ERROR_INVALID_ARGUMENT);
 
@@ -378,8 +375,7 @@ END_TEST
 /* A free of memory the resource never handed out cannot wrap its figures. */
 START_TEST(test_stray_free_keeps_figures_sane)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host();
   rmm_resource_t *mr = new_binning(host);
   void *ptr = NULL;
   RMM_CK(rmm_allocate(host, &ptr, 4 * KiB, STREAM(1)));
@@ -420,8 +416,7 @@ END_TEST
 /* Large requests go to the upstream and are counted as reserved chunks of their own. */
 START_TEST(test_large_requests_to_upstream_stats)
 {
-  rmm_resource_t *host = NULL, *limited = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *limited = NULL;
   RMM_CK(rmm_limiting_create(host, 4 * MiB, 0, &limited));
   rmm_resource_t *mr = new_binning(limited);
   rmm_resource_release(limited);
@@ -454,8 +449,7 @@ END_TEST
 /* Bins that report what they hold (arenas here) are summed with the direct chunks. */
 START_TEST(test_stats_sum_bins)
 {
-  rmm_resource_t *host = NULL, *small = NULL, *large = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *small = NULL, *large = NULL;
   rmm_resource_t *mr = new_binning(host);
   RMM_CK(rmm_arena_create(host, MiB, false, &small));
   RMM_CK(rmm_arena_create(host, 2 * MiB, false, &large));
@@ -550,8 +544,7 @@ END_TEST
 /* The same over fixed-size bins (256 B to 4 KiB), whose per-stream lists the threads share. */
 START_TEST(test_thread_stress_fixed_size_bins)
 {
-  rmm_resource_t *host = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL;
   RMM_CK(rmm_binning_create_range(host, 8, 12, &mr));
   rmm_resource_release(host);
   rmm_test_run_workers(mr, stress_worker, rmm_test_scaled(20000));
@@ -575,8 +568,7 @@ static void upstream_counts(rmm_resource_t *stats_mr, int64_t *calls, int64_t *b
 
 START_TEST(test_null_bin_is_fixed_size)
 {
-  rmm_resource_t *host = NULL, *counted = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *counted = NULL;
   RMM_CK(rmm_statistics_create(host, &counted));
   rmm_resource_release(host);
   rmm_resource_t *mr = new_binning(counted);
@@ -614,8 +606,7 @@ END_TEST
 
 START_TEST(test_create_range)
 {
-  rmm_resource_t *host = NULL, *counted = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *counted = NULL, *mr = NULL;
   RMM_CK(rmm_statistics_create(host, &counted));
   rmm_resource_release(host);
   RMM_CK(rmm_binning_create_range(counted, 10, 12, &mr));
@@ -651,8 +642,7 @@ END_TEST
 /* A bin that cannot take its first blocks fails the call, naming the bin, and adds nothing. */
 START_TEST(test_null_bin_out_of_memory)
 {
-  rmm_resource_t *host = NULL, *limited = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *limited = NULL, *mr = NULL;
   RMM_CK(rmm_limiting_create(host, MiB, 0, &limited));
   rmm_resource_release(host);
   mr = new_binning(limited);

@@ -103,8 +103,7 @@ static void fill(void *ptr, size_t bytes, unsigned char tag) { memset(ptr, tag, 
 
 START_TEST(test_create_arguments)
 {
-  rmm_resource_t *host = NULL, *pool = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *pool = NULL;
   RMM_CK_STATUS(rmm_pool_create(host, 0, 0, NULL), RMM_ERROR_INVALID_ARGUMENT);
   pool = (rmm_resource_t *)0x1;
   RMM_CK_STATUS(rmm_pool_create(host, 1000, 0, &pool), RMM_ERROR_INVALID_ARGUMENT);
@@ -772,8 +771,7 @@ START_TEST(test_registered_streams_make_no_cuda_call)
       .deallocate = claim_deallocate,
       .destroy = claim_destroy,
   };
-  rmm_resource_t *host = NULL, *upstream = NULL, *pool = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *upstream = NULL, *pool = NULL;
   RMM_CK(rmm_resource_create(&ops, host, RMM_DEVICE_ACCESSIBLE | RMM_HOST_ACCESSIBLE, &upstream));
   RMM_CK(rmm_pool_create(upstream, 0, 0, &pool));
   rmm_resource_release(upstream);
