@@ -16,13 +16,6 @@ static rmm_resource_t *new_cuda(void)
   return cuda;
 }
 
-static cudaStream_t new_stream(void)
-{
-  cudaStream_t stream;
-  CUDA_CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  return stream;
-}
-
 /* binning(cuda, min_exponent, max_exponent), holding its upstream alone. */
 static rmm_resource_t *new_range_over_cuda(int min_exponent, int max_exponent)
 {
@@ -69,7 +62,7 @@ START_TEST(test_range_over_cuda)
 {
   rmm_resource_t *mr = new_range_over_cuda(18, 22);
   ck_assert(rmm_resource_properties(mr) & RMM_DEVICE_ACCESSIBLE);
-  cudaStream_t stream = new_stream();
+  cudaStream_t stream = rmm_gpu_new_stream();
   check_range_sizes(mr, stream);
   check_range_sizes(mr, NULL);
   CUDA_CK(cudaStreamSynchronize(stream));
@@ -106,7 +99,7 @@ END_TEST
 START_TEST(test_range_over_pool)
 {
   rmm_resource_t *mr = new_range_over_pool(2048 * MiB);
-  cudaStream_t stream = new_stream();
+  cudaStream_t stream = rmm_gpu_new_stream();
   check_range_sizes(mr, stream);
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   RMM_CK(rmm_resource_get_stats(mr, &stats));
@@ -124,7 +117,7 @@ END_TEST
 START_TEST(test_mixed_random)
 {
   rmm_resource_t *mr = new_range_over_cuda(18, 22);
-  cudaStream_t stream = new_stream();
+  cudaStream_t stream = rmm_gpu_new_stream();
   enum { LIVE = 100 };
   void *ptrs[LIVE] = {0};
   size_t sizes[LIVE] = {0};
