@@ -33,26 +33,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rmm-gen-symbols.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# The global names of the version script, comments removed (as tests/cpu/symbols.sh).
-awk '
-  { text = text $0 "\n" }
-  END {
-    while ((start = index(text, "/*")) > 0) {
-      rest = substr(text, start + 2)
-      stop = index(rest, "*/")
-      text = substr(text, 1, start - 1) " " (stop > 0 ? substr(rest, stop + 2) : "")
-    }
-    start = index(text, "global:")
-    if (start == 0) exit
-    text = substr(text, start + 7)
-    stop = index(text, "local:")
-    if (stop > 0) text = substr(text, 1, stop - 1)
-    n = split(text, entries, ";")
-    for (i = 1; i <= n; i++) {
-      gsub(/[ \t\n]+/, "", entries[i])
-      if (entries[i] != "" && entries[i] != "}") print entries[i]
-    }
-  }' "$map" | LC_ALL=C sort -u >"$work/names"
+# The global names of the version script, comments removed.
+sh "$srcdir/tests/map-names.sh" "$map" | LC_ALL=C sort -u >"$work/names"
 if test ! -s "$work/names"; then
   echo "gen-symbols: no global names in $map" >&2
   exit 1

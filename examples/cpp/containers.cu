@@ -3,6 +3,8 @@
 // Build: nvcc -std=c++17 containers.cu $(pkg-config --cflags --libs rmm)
 #include <rmm/thrust.hpp>
 
+#include "example_support.hpp"
+
 #include <thrust/uninitialized_fill.h>
 
 #include <cstdint>
@@ -16,19 +18,9 @@ __global__ void fill_bytes(unsigned char *data, std::size_t n)
 
 __global__ void store_answer(std::int32_t *value) { *value = 42; }
 
-static bool have_gpu()
-{
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
-}
-
 int main()
 {
-  if (!have_gpu()) {
-    std::puts("SKIP: no usable GPU");
-    return 77;
-  }
-  try {
+  return example::run([] {
     rmm::cuda_stream stream;
     rmm::cuda_stream_view s = stream;
 
@@ -54,8 +46,5 @@ int main()
     std::int32_t answer = a.value(s);
     std::printf("device_scalar: %d\n", answer);
     return answer == 42 && v.element(99, s) == 0 ? 0 : 1;
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
+  });
 }

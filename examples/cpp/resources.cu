@@ -3,6 +3,8 @@
 // Build: nvcc -std=c++17 resources.cu $(pkg-config --cflags --libs rmm)
 #include <rmm/thrust.hpp>
 
+#include "example_support.hpp"
+
 #include <cuda_runtime_api.h>
 #include <unistd.h>
 
@@ -11,19 +13,9 @@
 #include <string>
 #include <vector>
 
-static bool have_gpu()
-{
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
-}
-
 int main()
 {
-  if (!have_gpu()) {
-    std::puts("SKIP: no usable GPU");
-    return 77;
-  }
-  try {
+  return example::run([] {
     // A coalescing best-fit pool over cudaMalloc as the current resource: containers that are
     // given no resource use it. (RMM's README starts it at half the free memory; a tenth here
     // leaves room for the GPU tests that may run alongside.)
@@ -81,9 +73,6 @@ int main()
     std::printf("event log written to %s\n", path);
     std::remove(path);
     rmm::set_current_device_resource(previous);
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

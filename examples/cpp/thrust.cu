@@ -3,6 +3,8 @@
 // Build: nvcc -std=c++17 thrust.cu $(pkg-config --cflags --libs rmm)
 #include <rmm/thrust.hpp>
 
+#include "example_support.hpp"
+
 #include <thrust/reduce.h>
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
@@ -10,19 +12,9 @@
 #include <cstdio>
 #include <functional>
 
-static bool have_gpu()
-{
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
-}
-
 int main()
 {
-  if (!have_gpu()) {
-    std::puts("SKIP: no usable GPU");
-    return 77;
-  }
-  try {
+  return example::run([] {
     rmm::cuda_stream stream;
     rmm::resource mr = rmm::statistics_resource(rmm::pool_resource(rmm::cuda_resource(), std::size_t{256} << 20));
 
@@ -42,8 +34,5 @@ int main()
     adapted.deallocate(p, 100);
     long long n = 1 << 20;
     return sum == n * (n - 1) / 2 && stats.total_count > 1 ? 0 : 1;
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
+  });
 }

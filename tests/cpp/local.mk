@@ -43,20 +43,20 @@ tests_cpp_thrust_test_SOURCES = tests/cpp/thrust_test.cu
 nodist_EXTRA_tests_cpp_thrust_test_SOURCES = cxx-link.cpp
 tests_cpp_thrust_test_LDFLAGS = $(test_ldflags)
 tests_cpp_thrust_test_LDADD = $(nvcc_ldadd) $(CHECK_LIBS)
-examples_cpp_resources_SOURCES = examples/cpp/resources.cu
+examples_cpp_resources_SOURCES = examples/cpp/resources.cu examples/cpp/example_support.hpp
 nodist_EXTRA_examples_cpp_resources_SOURCES = cxx-link.cpp
 examples_cpp_resources_LDFLAGS = $(test_ldflags)
 examples_cpp_resources_LDADD = $(nvcc_ldadd)
-examples_cpp_containers_SOURCES = examples/cpp/containers.cu
+examples_cpp_containers_SOURCES = examples/cpp/containers.cu examples/cpp/example_support.hpp
 nodist_EXTRA_examples_cpp_containers_SOURCES = cxx-link.cpp
 examples_cpp_containers_LDFLAGS = $(test_ldflags)
 examples_cpp_containers_LDADD = $(nvcc_ldadd)
-examples_cpp_thrust_SOURCES = examples/cpp/thrust.cu
+examples_cpp_thrust_SOURCES = examples/cpp/thrust.cu examples/cpp/example_support.hpp
 nodist_EXTRA_examples_cpp_thrust_SOURCES = cxx-link.cpp
 examples_cpp_thrust_LDFLAGS = $(test_ldflags)
 examples_cpp_thrust_LDADD = $(nvcc_ldadd)
 
 # nvcc writes no dependency files here: rebuild the objects when the C++ headers change.
 tests/cpp/thrust_test.$(OBJEXT) examples/cpp/resources.$(OBJEXT) examples/cpp/containers.$(OBJEXT) \
-examples/cpp/thrust.$(OBJEXT): $(cpp_headers) include/rmm/version.h
+examples/cpp/thrust.$(OBJEXT): $(cpp_headers) include/rmm/version.h examples/cpp/example_support.hpp
 endif

@@ -1,14 +1,11 @@
 /* The binning resource over host memory: routing, bins, errors and threads without a GPU. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
-#include "common/test.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
+#include "common/suballoc_check.h"
+#include "common/workers.h"
 
 /* Fake stream handles: any value serves as a stream over a host-only upstream. */
 #define STREAM(n) ((rmm_stream_t)(uintptr_t)(0x1000 * (n)))
@@ -70,7 +67,7 @@ static rmm_resource_t *new_counter(const char *name, unsigned properties, counte
   };
   counter_t *counter = calloc(1, sizeof *counter);
   ck_assert_ptr_nonnull(counter);
-  RMM_CK(rmm_host_create(&counter->host));
+  counter->host = rmm_test_host();
   rmm_resource_t *mr = NULL;
   RMM_CK(rmm_resource_create(&ops, counter, properties, &mr));
   *ctx = counter;
@@ -81,6 +78,24 @@ static rmm_resource_t *new_binning(rmm_resource_t *upstream)
 {
   rmm_resource_t *mr = NULL;
   RMM_CK(rmm_binning_create(upstream, &mr));
+  return mr;
+}
+
+/* A binning resource over a counting upstream named `name`, which it holds alone; *up counts its traffic. */
+static rmm_resource_t *new_counted_binning(const char *name, counter_t **up)
+{
+  rmm_resource_t *upstream = new_counter(name, RMM_HOST_ACCESSIBLE, up);
+  rmm_resource_t *mr = new_binning(upstream);
+  rmm_resource_release(upstream);
+  return mr;
+}
+
+/* A binning resource over host memory, which it holds alone. */
+static rmm_resource_t *new_host_binning(void)
+{
+  rmm_resource_t *host = rmm_test_host();
+  rmm_resource_t *mr = new_binning(host);
+  rmm_resource_release(host);
   return mr;
 }
 
@@ -146,9 +161,7 @@ END_TEST
 START_TEST(test_no_bins_all_upstream)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   counter_t *all[] = {up};
   check_route(mr, 1, up, all, 1);
   check_route(mr, 300 * KiB, up, all, 1);
@@ -160,9 +173,7 @@ END_TEST
 START_TEST(test_bin_size_rounded)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   counter_t *bin = add_counting_bin(mr, 1000, "bin");
   counter_t *all[] = {up, bin};
   check_route(mr, 1024, bin, all, 2);
@@ -175,9 +186,7 @@ END_TEST
 START_TEST(test_alignment_forwarded)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   counter_t *bin = add_counting_bin(mr, KiB, "bin");
   void *ptr = NULL;
   RMM_CK(rmm_allocate_aligned(mr, &ptr, 100, 64, STREAM(1)));
@@ -196,9 +205,7 @@ END_TEST
 START_TEST(test_zero_bytes)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   counter_t *bin = add_counting_bin(mr, KiB, "bin");
   void *ptr = (void *)0x1;
   RMM_CK(rmm_allocate(mr, &ptr, 0, STREAM(1)));
@@ -213,8 +220,7 @@ END_TEST
 /* Explicit statistics bins over plain host memory (B20: several bins and the large path). */
 START_TEST(test_explicit_statistics_bins_over_host)
 {
-  rmm_resource_t *host = NULL, *mr = NULL, *small = NULL, *large = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL, *small = NULL, *large = NULL;
   RMM_CK(rmm_binning_create(host, &mr));
   RMM_CK(rmm_statistics_create(host, &small));
   RMM_CK(rmm_statistics_create(host, &large));
@@ -236,8 +242,7 @@ START_TEST(test_explicit_statistics_bins_over_host)
   ck_assert_int_eq(counts.current_count, 2);
   ck_assert_int_eq(counts.current_bytes, 513 + 64 * KiB);
 
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert(stats.flags & RMM_STATS_IN_USE);
   ck_assert_uint_eq(stats.bytes_in_use, 8 + 512 + 513 + 64 * KiB + 64 * KiB + 1 + MiB);
   /* A statistics adaptor cannot say what it reserves, so neither can the sum. */
@@ -253,7 +258,7 @@ START_TEST(test_explicit_statistics_bins_over_host)
   RMM_CK(rmm_statistics_get(small, &counts));
   ck_assert_int_eq(counts.current_count, 0);
   ck_assert_int_eq(counts.total_count, 2);
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 8 + 512 + 513 + 64 * KiB + 64 * KiB + 1 + MiB);
   rmm_resource_release(small);
@@ -267,9 +272,7 @@ END_TEST
 START_TEST(test_replace_bin_of_same_size)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   atomic_bool first_gone = false;
   counter_t *first = add_counting_bin(mr, KiB, "first");
   first->destroyed = &first_gone;
@@ -288,10 +291,7 @@ END_TEST
 /* The binning resource holds its bins: they outlive the caller's references, and go with it. */
 START_TEST(test_bins_held_by_reference)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
-  rmm_resource_t *mr = new_binning(host);
-  rmm_resource_release(host);
+  rmm_resource_t *mr = new_host_binning();
   atomic_bool gone = false;
   counter_t *counter = NULL;
   rmm_resource_t *bin = new_counter("bin", RMM_HOST_ACCESSIBLE, &counter);
@@ -312,8 +312,7 @@ END_TEST
 
 START_TEST(test_errors)
 {
-  rmm_resource_t *host = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL;
   RMM_CK_STATUS(rmm_binning_create(host, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_binning_create_range(host, 10, 12, NULL), RMM_ERROR_INVALID_ARGUMENT);
 
@@ -353,9 +352,7 @@ END_TEST
 START_TEST(test_failure_names_the_bin)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("upcount", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("upcount", &up);
   counter_t *bin = add_counting_bin(mr, 256 * KiB, "failing");
   bin->fail_with = RMM_ERROR_OUT_OF_MEMORY;
   void *ptr = NULL;
@@ -368,8 +365,7 @@ START_TEST(test_failure_names_the_bin)
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, MiB, STREAM(1)), RMM_ERROR_BAD_ALLOC);
   RMM_CK_MESSAGE_HAS("the upstream (upcount)");
 
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 0);
   rmm_resource_release(mr);
@@ -379,16 +375,14 @@ END_TEST
 /* A free of memory the resource never handed out cannot wrap its figures. */
 START_TEST(test_stray_free_keeps_figures_sane)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host();
   rmm_resource_t *mr = new_binning(host);
   void *ptr = NULL;
   RMM_CK(rmm_allocate(host, &ptr, 4 * KiB, STREAM(1)));
   rmm_resource_release(host);
   /* The host upstream cannot tell: it frees what it is given. */
   RMM_CK(rmm_deallocate(mr, ptr, 4 * KiB, STREAM(1)));
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.bytes_reserved, 0);
   ck_assert_uint_eq(stats.upstream_chunks, 0);
@@ -399,10 +393,7 @@ END_TEST
 /* A free the bin refuses leaves the memory counted as in use. */
 START_TEST(test_failed_free_keeps_count)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
-  rmm_resource_t *mr = new_binning(host);
-  rmm_resource_release(host);
+  rmm_resource_t *mr = new_host_binning();
   counter_t *bin = add_counting_bin(mr, KiB, "stubborn");
   void *ptr = NULL;
   RMM_CK(rmm_allocate(mr, &ptr, 512, STREAM(1)));
@@ -410,12 +401,11 @@ START_TEST(test_failed_free_keeps_count)
   RMM_CK_STATUS(rmm_deallocate(mr, ptr, 512, STREAM(1)), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("stubborn");
   RMM_CK_MESSAGE_HAS("could not free");
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 512);
   bin->fail_frees = false;
   RMM_CK(rmm_deallocate(mr, ptr, 512, STREAM(1)));
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   rmm_resource_release(mr);
 }
@@ -426,8 +416,7 @@ END_TEST
 /* Large requests go to the upstream and are counted as reserved chunks of their own. */
 START_TEST(test_large_requests_to_upstream_stats)
 {
-  rmm_resource_t *host = NULL, *limited = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *limited = NULL;
   RMM_CK(rmm_limiting_create(host, 4 * MiB, 0, &limited));
   rmm_resource_t *mr = new_binning(limited);
   rmm_resource_release(limited);
@@ -436,8 +425,7 @@ START_TEST(test_large_requests_to_upstream_stats)
   void *a = NULL, *b = NULL, *c = NULL;
   RMM_CK(rmm_allocate(mr, &a, MiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &b, 2 * MiB, STREAM(1)));
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.flags & (RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS),
                     RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS);
   ck_assert_uint_eq(stats.bytes_in_use, 3 * MiB);
@@ -449,7 +437,7 @@ START_TEST(test_large_requests_to_upstream_stats)
   RMM_CK_MESSAGE_HAS("the upstream (limiting)");
   RMM_CK(rmm_deallocate(mr, a, MiB, STREAM(1)));
   RMM_CK(rmm_deallocate(mr, b, 2 * MiB, STREAM(1)));
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 3 * MiB);
   ck_assert_uint_eq(stats.bytes_reserved, 0);
@@ -461,8 +449,7 @@ END_TEST
 /* Bins that report what they hold (arenas here) are summed with the direct chunks. */
 START_TEST(test_stats_sum_bins)
 {
-  rmm_resource_t *host = NULL, *small = NULL, *large = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *small = NULL, *large = NULL;
   rmm_resource_t *mr = new_binning(host);
   RMM_CK(rmm_arena_create(host, MiB, false, &small));
   RMM_CK(rmm_arena_create(host, 2 * MiB, false, &large));
@@ -474,11 +461,7 @@ START_TEST(test_stats_sum_bins)
   RMM_CK(rmm_allocate(mr, &a, 4 * KiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &b, 64 * KiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &c, 5 * MiB, STREAM(1)));
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats}, one = {.struct_size = sizeof one},
-                       two = {.struct_size = sizeof two};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
-  RMM_CK(rmm_resource_get_stats(small, &one));
-  RMM_CK(rmm_resource_get_stats(large, &two));
+  rmm_resource_stats_t stats = rmm_test_stats(mr), one = rmm_test_stats(small), two = rmm_test_stats(large);
   ck_assert(stats.flags & RMM_STATS_RESERVED);
   ck_assert(stats.flags & RMM_STATS_FREE);
   ck_assert(stats.flags & RMM_STATS_CHUNKS);
@@ -500,13 +483,6 @@ START_TEST(test_stats_sum_bins)
 END_TEST
 
 /* ---- threads ---- */
-
-typedef struct worker {
-  rmm_resource_t *mr;
-  unsigned index;
-  size_t operations;
-  size_t failures;
-} worker_t;
 
 /* Random sizes over every bin and the upstream, each thread on its own stream; checks contents. */
 static void *stress_worker(void *arg)
@@ -547,22 +523,10 @@ static void *stress_worker(void *arg)
 START_TEST(test_thread_stress)
 {
   counter_t *up = NULL;
-  rmm_resource_t *upstream = new_counter("up", RMM_HOST_ACCESSIBLE, &up);
-  rmm_resource_t *mr = new_binning(upstream);
-  rmm_resource_release(upstream);
+  rmm_resource_t *mr = new_counted_binning("up", &up);
   counter_t *bins[] = {add_counting_bin(mr, 256, "b256"), add_counting_bin(mr, KiB, "b1k"),
                        add_counting_bin(mr, 4 * KiB, "b4k")};
-  enum { THREADS = 4 };
-  pthread_t threads[THREADS];
-  worker_t workers[THREADS];
-  for (unsigned i = 0; i < THREADS; i++) {
-    workers[i] = (worker_t){.mr = mr, .index = i, .operations = rmm_test_scaled(20000)};
-    ck_assert_int_eq(pthread_create(&threads[i], NULL, stress_worker, &workers[i]), 0);
-  }
-  for (unsigned i = 0; i < THREADS; i++) {
-    pthread_join(threads[i], NULL);
-    ck_assert_uint_eq(workers[i].failures, 0);
-  }
+  rmm_test_run_workers(mr, stress_worker, rmm_test_scaled(20000));
   /* Every resource got back what it handed out, and each saw traffic. */
   ck_assert_uint_eq(atomic_load(&up->allocations), atomic_load(&up->frees));
   ck_assert_uint_gt(atomic_load(&up->allocations), 0);
@@ -570,8 +534,7 @@ START_TEST(test_thread_stress)
     ck_assert_uint_eq(atomic_load(&bins[i]->allocations), atomic_load(&bins[i]->frees));
     ck_assert_uint_gt(atomic_load(&bins[i]->allocations), 0);
   }
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.upstream_chunks, 0);
   rmm_resource_release(mr);
@@ -581,23 +544,11 @@ END_TEST
 /* The same over fixed-size bins (256 B to 4 KiB), whose per-stream lists the threads share. */
 START_TEST(test_thread_stress_fixed_size_bins)
 {
-  rmm_resource_t *host = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *mr = NULL;
   RMM_CK(rmm_binning_create_range(host, 8, 12, &mr));
   rmm_resource_release(host);
-  enum { THREADS = 4 };
-  pthread_t threads[THREADS];
-  worker_t workers[THREADS];
-  for (unsigned i = 0; i < THREADS; i++) {
-    workers[i] = (worker_t){.mr = mr, .index = i, .operations = rmm_test_scaled(20000)};
-    ck_assert_int_eq(pthread_create(&threads[i], NULL, stress_worker, &workers[i]), 0);
-  }
-  for (unsigned i = 0; i < THREADS; i++) {
-    pthread_join(threads[i], NULL);
-    ck_assert_uint_eq(workers[i].failures, 0);
-  }
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_test_run_workers(mr, stress_worker, rmm_test_scaled(20000));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_gt(stats.peak_bytes_in_use, 0);
   rmm_resource_release(mr);
@@ -617,8 +568,7 @@ static void upstream_counts(rmm_resource_t *stats_mr, int64_t *calls, int64_t *b
 
 START_TEST(test_null_bin_is_fixed_size)
 {
-  rmm_resource_t *host = NULL, *counted = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *counted = NULL;
   RMM_CK(rmm_statistics_create(host, &counted));
   rmm_resource_release(host);
   rmm_resource_t *mr = new_binning(counted);
@@ -644,8 +594,7 @@ START_TEST(test_null_bin_is_fixed_size)
   for (size_t i = 0; i < 16; i++)
     RMM_CK(rmm_deallocate(mr, ptrs[i], 100 + i * 200, STREAM(1)));
 
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   rmm_resource_release(mr);
   /* Releasing the binning resource released its bin, which gave its blocks back. */
@@ -657,8 +606,7 @@ END_TEST
 
 START_TEST(test_create_range)
 {
-  rmm_resource_t *host = NULL, *counted = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *counted = NULL, *mr = NULL;
   RMM_CK(rmm_statistics_create(host, &counted));
   rmm_resource_release(host);
   RMM_CK(rmm_binning_create_range(counted, 10, 12, &mr));
@@ -694,8 +642,7 @@ END_TEST
 /* A bin that cannot take its first blocks fails the call, naming the bin, and adds nothing. */
 START_TEST(test_null_bin_out_of_memory)
 {
-  rmm_resource_t *host = NULL, *limited = NULL, *mr = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *limited = NULL, *mr = NULL;
   RMM_CK(rmm_limiting_create(host, MiB, 0, &limited));
   rmm_resource_release(host);
   mr = new_binning(limited);

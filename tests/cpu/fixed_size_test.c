@@ -5,35 +5,14 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "common/test.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
-#define GiB ((size_t)1 << 30)
+#include "common/suballoc_check.h"
 
 /* Fake stream handles: any value serves as a stream over a host-only upstream. */
 #define STREAM(n) ((rmm_stream_t)(uintptr_t)(0x1000 * (n)))
 
-static rmm_resource_t *new_fixed_over(rmm_resource_t *upstream, size_t block_size, size_t batch)
-{
-  rmm_resource_t *mr = NULL;
-  RMM_CK(rmm_fixed_size_create(upstream, block_size, batch, &mr));
-  rmm_resource_release(upstream);
-  return mr;
-}
-
 static rmm_resource_t *new_host_fixed(size_t block_size, size_t batch)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
-  return new_fixed_over(host, block_size, batch);
-}
-
-static rmm_resource_stats_t stats_of(const rmm_resource_t *mr)
-{
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
-  return stats;
+  return rmm_test_fixed_size_over(rmm_test_host(), block_size, batch);
 }
 
 static int by_addr(const void *a, const void *b)
@@ -53,15 +32,6 @@ static void check_distinct(void **ptrs, size_t count, size_t block_size)
   free(sorted);
 }
 
-static void check_fill(const void *ptr, size_t bytes, unsigned char tag)
-{
-  const unsigned char *p = ptr;
-  size_t i = 0;
-  while (i < bytes && p[i] == tag)
-    i++;
-  ck_assert_msg(i == bytes, "byte %zu of a block was overwritten (%#x, expected %#x)", i, p[i], tag);
-}
-
 START_TEST(test_create_and_defaults)
 {
   rmm_resource_t *sim = NULL, *mr = NULL;
@@ -73,7 +43,7 @@ START_TEST(test_create_and_defaults)
   size_t size = 0;
   RMM_CK(rmm_fixed_size_block_size(mr, &size));
   ck_assert_uint_eq(size, MiB);
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_reserved, 128 * MiB);
   ck_assert_uint_eq(stats.free_blocks, 128);
   ck_assert_uint_eq(stats.largest_free_block, MiB);
@@ -82,12 +52,12 @@ START_TEST(test_create_and_defaults)
   RMM_CK_STATUS(rmm_fixed_size_block_size(sim, &size), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("not a fixed-size resource");
   rmm_resource_release(mr);
-  ck_assert_uint_eq(stats_of(sim).bytes_in_use, 0);
+  ck_assert_uint_eq(rmm_test_stats(sim).bytes_in_use, 0);
   /* Rounded up to 256 bytes. */
   RMM_CK(rmm_fixed_size_create(sim, 1000, 3, &mr));
   RMM_CK(rmm_fixed_size_block_size(mr, &size));
   ck_assert_uint_eq(size, 1024);
-  ck_assert_uint_eq(stats_of(mr).bytes_reserved, 3 * 1024);
+  ck_assert_uint_eq(rmm_test_stats(mr).bytes_reserved, 3 * 1024);
   rmm_resource_release(mr);
   /* Sizes whose chunk overflows; a first chunk the upstream cannot give. */
   mr = (rmm_resource_t *)0x1;
@@ -110,16 +80,16 @@ START_TEST(test_blocks)
     memset(ptrs[i], (int)i, block); /* the whole block is usable, whatever the request */
   }
   check_distinct(ptrs, count, block);
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.upstream_chunks, 3); /* grown by a batch at a time */
   ck_assert_uint_eq(stats.bytes_reserved, 3 * batch * block);
   ck_assert_uint_eq(stats.bytes_in_use, count * block);
   ck_assert_uint_eq(stats.free_blocks, 3 * batch - count);
   for (size_t i = 0; i < count; i++) {
-    check_fill(ptrs[i], block, (unsigned char)i);
+    rmm_test_check_fill(ptrs[i], block, (unsigned char)i);
     RMM_CK(rmm_deallocate(mr, ptrs[i], 1 + i * 100, NULL));
   }
-  stats = stats_of(mr);
+  stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, count * block);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
@@ -137,17 +107,17 @@ START_TEST(test_bad_requests)
   RMM_CK_MESSAGE_HAS("4097 bytes are more than the block size, 4.00 KiB");
   RMM_CK_STATUS(rmm_allocate_aligned(mr, &ptr, 100, 4096, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK(rmm_allocate(mr, &a, 4 * KiB, NULL));
-  rmm_resource_stats_t before = stats_of(mr);
+  rmm_resource_stats_t before = rmm_test_stats(mr);
   char local[256];
   RMM_CK_STATUS(rmm_deallocate(mr, local, 256, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("was not allocated by this resource");
   RMM_CK_STATUS(rmm_deallocate(mr, (char *)a + 256, 256, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_deallocate(mr, a, 8 * KiB, NULL), RMM_ERROR_INVALID_ARGUMENT);
-  rmm_resource_stats_t after = stats_of(mr);
+  rmm_resource_stats_t after = rmm_test_stats(mr);
   ck_assert_mem_eq(&before, &after, sizeof before);
   RMM_CK(rmm_deallocate(mr, a, 4 * KiB, NULL));
   RMM_CK_STATUS(rmm_deallocate(mr, a, 4 * KiB, NULL), RMM_ERROR_INVALID_ARGUMENT);
-  ck_assert_uint_eq(stats_of(mr).free_blocks, 4);
+  ck_assert_uint_eq(rmm_test_stats(mr).free_blocks, 4);
   rmm_resource_release(mr);
 }
 END_TEST
@@ -157,7 +127,7 @@ START_TEST(test_out_of_memory)
 {
   rmm_resource_t *sim = NULL;
   RMM_CK(rmm_simulated_create(2 * MiB, &sim));
-  rmm_resource_t *mr = new_fixed_over(sim, MiB, 1);
+  rmm_resource_t *mr = rmm_test_fixed_size_over(sim, MiB, 1);
   void *a, *b, *c;
   RMM_CK(rmm_allocate(mr, &a, MiB, NULL));
   RMM_CK(rmm_allocate(mr, &b, MiB, NULL));
@@ -187,11 +157,11 @@ START_TEST(test_streams)
   for (int i = 0; i < 4; i++)
     RMM_CK(rmm_deallocate(mr, ptrs[i], KiB, STREAM(1)));
   RMM_CK(rmm_allocate(mr, &again, KiB, STREAM(2)));
-  ck_assert_uint_eq(stats_of(mr).upstream_chunks, 1);
+  ck_assert_uint_eq(rmm_test_stats(mr).upstream_chunks, 1);
   RMM_CK(rmm_deallocate(mr, again, KiB, STREAM(2)));
   for (int i = 4; i < 8; i++)
     RMM_CK(rmm_deallocate(mr, ptrs[i], KiB, i % 2 ? NULL : RMM_STREAM_PER_THREAD));
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.free_blocks, 8);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   rmm_resource_release(mr);
@@ -214,7 +184,7 @@ static void *work(void *arg)
   for (size_t op = 0; op < rmm_test_scaled(20000); op++) {
     size_t slot = rmm_test_random(&w->seed) % SLOTS;
     if (ptrs[slot] != NULL) {
-      check_fill(ptrs[slot], KiB, (unsigned char)slot);
+      rmm_test_check_fill(ptrs[slot], KiB, (unsigned char)slot);
       RMM_CK(rmm_deallocate(w->mr, ptrs[slot], KiB, streams[slot]));
       ptrs[slot] = NULL;
     } else {
@@ -241,7 +211,7 @@ START_TEST(test_threads)
   }
   for (int i = 0; i < 8; i++)
     pthread_join(ids[i], NULL);
-  rmm_resource_stats_t stats = stats_of(mr);
+  rmm_resource_stats_t stats = rmm_test_stats(mr);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
   ck_assert_uint_le(stats.bytes_reserved, 8 * 32 * KiB + 16 * KiB);

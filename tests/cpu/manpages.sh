@@ -18,25 +18,7 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 1' HUP INT TERM
 
 # The global names of the version script, comments removed.
-awk '
-  { text = text $0 "\n" }
-  END {
-    while ((start = index(text, "/*")) > 0) {
-      rest = substr(text, start + 2)
-      stop = index(rest, "*/")
-      text = substr(text, 1, start - 1) " " (stop > 0 ? substr(rest, stop + 2) : "")
-    }
-    start = index(text, "global:")
-    if (start == 0) exit
-    text = substr(text, start + 7)
-    stop = index(text, "local:")
-    if (stop > 0) text = substr(text, 1, stop - 1)
-    n = split(text, entries, ";")
-    for (i = 1; i <= n; i++) {
-      gsub(/[ \t\n]+/, "", entries[i])
-      if (entries[i] != "" && entries[i] != "}") print entries[i]
-    }
-  }' "$map" | sort -u >"$work/names"
+sh "$srcdir/tests/map-names.sh" "$map" | sort -u >"$work/names"
 
 # The pages the build installs, from every fragment that adds to dist_man_MANS.
 cat "$srcdir"/Makefile.am "$srcdir"/man/*.mk 2>/dev/null |

@@ -5,44 +5,23 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "common/test.h"
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
-#define GiB ((size_t)1 << 30)
+#include "common/suballoc_check.h"
 
 /* Fake stream handles: any value serves as a stream over a host-only upstream. */
 #define STREAM(n) ((rmm_stream_t)(uintptr_t)(0x1000 * (n)))
 
 /* ---- helpers ---- */
 
-static rmm_resource_t *new_pool_over(rmm_resource_t *upstream, size_t initial, size_t maximum)
-{
-  rmm_resource_t *pool = NULL;
-  RMM_CK(rmm_pool_create(upstream, initial, maximum, &pool));
-  rmm_resource_release(upstream);
-  return pool;
-}
-
 static rmm_resource_t *new_host_pool(size_t initial, size_t maximum)
 {
-  rmm_resource_t *host = NULL;
-  RMM_CK(rmm_host_create(&host));
-  return new_pool_over(host, initial, maximum);
+  return rmm_test_pool_over(rmm_test_host(), initial, maximum);
 }
 
 static rmm_resource_t *new_simulated_pool(size_t capacity, size_t initial, size_t maximum)
 {
   rmm_resource_t *sim = NULL;
   RMM_CK(rmm_simulated_create(capacity, &sim));
-  return new_pool_over(sim, initial, maximum);
-}
-
-static rmm_resource_stats_t stats_of(const rmm_resource_t *mr)
-{
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(mr, &stats));
-  return stats;
+  return rmm_test_pool_over(sim, initial, maximum);
 }
 
 /*
@@ -120,21 +99,11 @@ static size_t rounded(size_t bytes) { return (bytes + 255) & ~(size_t)255; }
 
 static void fill(void *ptr, size_t bytes, unsigned char tag) { memset(ptr, tag, bytes); }
 
-static void check_fill(const void *ptr, size_t bytes, unsigned char tag)
-{
-  const unsigned char *p = ptr;
-  size_t i = 0;
-  while (i < bytes && p[i] == tag)
-    i++;
-  ck_assert_msg(i == bytes, "byte %zu of a block was overwritten (%#x, expected %#x)", i, p[i], tag);
-}
-
 /* ---- creation and queries ---- */
 
 START_TEST(test_create_arguments)
 {
-  rmm_resource_t *host = NULL, *pool = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *pool = NULL;
   RMM_CK_STATUS(rmm_pool_create(host, 0, 0, NULL), RMM_ERROR_INVALID_ARGUMENT);
   pool = (rmm_resource_t *)0x1;
   RMM_CK_STATUS(rmm_pool_create(host, 1000, 0, &pool), RMM_ERROR_INVALID_ARGUMENT);
@@ -167,7 +136,7 @@ START_TEST(test_initial_chunk_fails)
   RMM_CK_STATUS(rmm_pool_create(sim, 2 * MiB, 0, &pool), RMM_ERROR_OUT_OF_MEMORY);
   ck_assert_ptr_null(pool);
   RMM_CK_MESSAGE_HAS("initial 2.00 MiB");
-  ck_assert_uint_eq(stats_of(sim).bytes_in_use, 0);
+  ck_assert_uint_eq(rmm_test_stats(sim).bytes_in_use, 0);
   rmm_resource_release(sim);
 }
 END_TEST
@@ -224,7 +193,7 @@ START_TEST(test_best_fit_and_reuse)
   RMM_CK(rmm_deallocate(pool, x, 2000, NULL));
   RMM_CK(rmm_deallocate(pool, e, 256, NULL));
   /* Everything free: the chunk is one block again. */
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.free_blocks, 1);
   ck_assert_uint_eq(stats.largest_free_block, MiB);
   ck_assert_uint_eq(stats.free_bytes, MiB);
@@ -240,19 +209,19 @@ END_TEST
 START_TEST(test_no_coalescing_across_chunks)
 {
   bump_t bump;
-  rmm_resource_t *pool = new_pool_over(new_bump(&bump, GiB), MiB, 0);
+  rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, GiB), MiB, 0);
   void *a, *b, *c;
   RMM_CK(rmm_allocate(pool, &a, MiB, NULL));
   RMM_CK(rmm_allocate(pool, &b, MiB, NULL)); /* a second chunk, right after the first */
   RMM_CK(rmm_allocate(pool, &c, MiB, NULL)); /* a third, of 2 MiB */
   ck_assert_uint_eq((uintptr_t)b, (uintptr_t)a + MiB);
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.upstream_chunks, 3);
   ck_assert_uint_eq(stats.bytes_reserved, 4 * MiB);
   RMM_CK(rmm_deallocate(pool, a, MiB, NULL));
   RMM_CK(rmm_deallocate(pool, b, MiB, NULL));
   RMM_CK(rmm_deallocate(pool, c, MiB, NULL));
-  stats = stats_of(pool);
+  stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.free_blocks, 3);
   ck_assert_uint_eq(stats.largest_free_block, 2 * MiB);
   /* 2 MiB must not be served across the two 1 MiB chunks' boundary... but from the third. */
@@ -270,19 +239,19 @@ START_TEST(test_foreign_pointers)
   rmm_resource_t *pool = new_host_pool(MiB, 0);
   void *a;
   RMM_CK(rmm_allocate(pool, &a, 1000, NULL));
-  rmm_resource_stats_t before = stats_of(pool);
+  rmm_resource_stats_t before = rmm_test_stats(pool);
   char local[512];
   RMM_CK_STATUS(rmm_deallocate(pool, local, 512, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("was not allocated by this pool");
   RMM_CK_STATUS(rmm_deallocate(pool, (char *)a + 256, 256, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_deallocate(pool, a, 5000, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_MESSAGE_HAS("was allocated with 1024 bytes");
-  rmm_resource_stats_t after = stats_of(pool);
+  rmm_resource_stats_t after = rmm_test_stats(pool);
   ck_assert_mem_eq(&before, &after, sizeof before);
   RMM_CK(rmm_deallocate(pool, a, 1000, NULL));
   /* A double free is a foreign pointer too. */
   RMM_CK_STATUS(rmm_deallocate(pool, a, 1000, NULL), RMM_ERROR_INVALID_ARGUMENT);
-  ck_assert_uint_eq(stats_of(pool).free_blocks, 1);
+  ck_assert_uint_eq(rmm_test_stats(pool).free_blocks, 1);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -326,12 +295,12 @@ START_TEST(test_growth_is_geometric)
   void **ptrs = malloc(count * sizeof *ptrs);
   for (size_t i = 0; i < count; i++)
     RMM_CK(rmm_allocate(pool, &ptrs[i], 64 * KiB, NULL));
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_le(stats.upstream_chunks, 10); /* 256 MiB in 1, 1, 2, 4, ... MiB chunks */
   ck_assert_uint_le(stats.bytes_reserved, 2 * count * 64 * KiB);
   for (size_t i = 0; i < count; i++)
     RMM_CK(rmm_deallocate(pool, ptrs[i], 64 * KiB, NULL));
-  stats = stats_of(pool);
+  stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.free_blocks, stats.upstream_chunks);
   free(ptrs);
   rmm_resource_release(pool);
@@ -389,8 +358,8 @@ START_TEST(test_cycles_do_not_grow)
     for (int i = 0; i < 32; i++)
       RMM_CK(rmm_deallocate(pool, ptrs[i], (size_t)(i + 1) * 100 * KiB, NULL));
     if (cycle == 0)
-      reserved = stats_of(pool).bytes_reserved;
-    ck_assert_uint_eq(stats_of(pool).bytes_reserved, reserved);
+      reserved = rmm_test_stats(pool).bytes_reserved;
+    ck_assert_uint_eq(rmm_test_stats(pool).bytes_reserved, reserved);
   }
   rmm_resource_release(pool);
 }
@@ -400,7 +369,7 @@ END_TEST
 START_TEST(test_destroy_returns_chunks)
 {
   bump_t bump;
-  rmm_resource_t *pool = new_pool_over(new_bump(&bump, 64 * GiB), MiB, 0);
+  rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, 64 * GiB), MiB, 0);
   void *ptr;
   for (int i = 0; i < 20; i++)
     RMM_CK(rmm_allocate(pool, &ptr, (size_t)(i + 1) * MiB, STREAM(i % 3)));
@@ -437,7 +406,7 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
       size_t i = rmm_test_random(&seed) % count;
       live_t block = blocks[i];
       if (touch)
-        check_fill((void *)block.addr, block.bytes, (unsigned char)i);
+        rmm_test_check_fill((void *)block.addr, block.bytes, (unsigned char)i);
       /* Freed on its own stream or another: both are allowed. */
       rmm_stream_t stream = r % 3 == 0 ? streams[r % 5] : block.stream;
       RMM_CK(rmm_deallocate(pool, (void *)block.addr, block.bytes, stream));
@@ -447,7 +416,7 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
         fill((void *)blocks[i].addr, blocks[i].bytes, (unsigned char)i);
     }
     if (op % 997 == 0) {
-      ck_assert_uint_eq(stats_of(pool).bytes_in_use, in_use);
+      ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, in_use);
       check_no_overlap(blocks, count);
       if (touch)
         for (size_t i = 0; i < count; i++)
@@ -457,7 +426,7 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
   check_no_overlap(blocks, count);
   for (size_t i = 0; i < count; i++)
     RMM_CK(rmm_deallocate(pool, (void *)blocks[i].addr, blocks[i].bytes, blocks[i].stream));
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
   /* Lists of different streams merge only when a request needs it: a request larger than
@@ -466,7 +435,7 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
   void *all;
   RMM_CK(rmm_allocate(pool, &all, big, STREAM(9)));
   RMM_CK(rmm_deallocate(pool, all, big, STREAM(9)));
-  stats = stats_of(pool);
+  stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.free_blocks, stats.upstream_chunks);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
   free(blocks);
@@ -492,9 +461,9 @@ END_TEST
 START_TEST(test_exact_coalescing)
 {
   bump_t bump;
-  rmm_resource_t *pool = new_pool_over(new_bump(&bump, 1024 * GiB), 0, 0);
+  rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, 1024 * GiB), 0, 0);
   random_sequence(pool, false, 64 * MiB, 3);
-  ck_assert_uint_gt(stats_of(pool).upstream_chunks, 1);
+  ck_assert_uint_gt(rmm_test_stats(pool).upstream_chunks, 1);
   rmm_resource_release(pool);
   ck_assert_uint_eq(bump.outstanding, 0);
 }
@@ -517,7 +486,7 @@ START_TEST(test_same_stream_reuse)
   RMM_CK(rmm_allocate(pool, &b, 512, RMM_STREAM_LEGACY));
   ck_assert_ptr_eq(a, b);
   RMM_CK(rmm_deallocate(pool, b, 512, RMM_STREAM_LEGACY));
-  ck_assert_uint_eq(stats_of(pool).upstream_chunks, 1);
+  ck_assert_uint_eq(rmm_test_stats(pool).upstream_chunks, 1);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -542,7 +511,7 @@ START_TEST(test_lists_are_per_stream)
   ck_assert_ptr_eq(again_b, b);
   RMM_CK(rmm_deallocate(pool, again_a, 256, STREAM(1)));
   RMM_CK(rmm_deallocate(pool, again_b, 256, STREAM(2)));
-  ck_assert_uint_eq(stats_of(pool).free_blocks, 2);
+  ck_assert_uint_eq(rmm_test_stats(pool).free_blocks, 2);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -556,14 +525,14 @@ START_TEST(test_empty_stream_takes_from_others)
     RMM_CK(rmm_allocate(pool, &ptrs[i], MiB, STREAM(1)));
   for (int i = 0; i < 8; i++)
     RMM_CK(rmm_deallocate(pool, ptrs[i], MiB, STREAM(1 + i % 4))); /* spread over four lists */
-  size_t chunks = stats_of(pool).upstream_chunks;
+  size_t chunks = rmm_test_stats(pool).upstream_chunks;
   /* The pool is at its maximum: 8 MiB for B can only come from merging all four lists. */
   void *big;
   RMM_CK(rmm_allocate(pool, &big, 8 * MiB, STREAM(7)));
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.upstream_chunks, chunks);
   RMM_CK(rmm_deallocate(pool, big, 8 * MiB, STREAM(7)));
-  ck_assert_uint_eq(stats_of(pool).free_blocks, chunks);
+  ck_assert_uint_eq(rmm_test_stats(pool).free_blocks, chunks);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -578,7 +547,7 @@ START_TEST(test_many_streams)
     fill(ptrs[i], 1000, (unsigned char)i);
   }
   for (size_t i = 0; i < count; i++) {
-    check_fill(ptrs[i], 1000, (unsigned char)i);
+    rmm_test_check_fill(ptrs[i], 1000, (unsigned char)i);
     RMM_CK(rmm_deallocate(pool, ptrs[i], 1000, STREAM(i + 1)));
   }
   /* Each stream finds its block again. */
@@ -615,7 +584,7 @@ static void *work(void *arg)
     live_t *b = &blocks[slot];
     if (b->addr != 0) {
       if (w->touch)
-        check_fill((void *)b->addr, b->bytes, (unsigned char)slot);
+        rmm_test_check_fill((void *)b->addr, b->bytes, (unsigned char)slot);
       RMM_CK(rmm_deallocate(w->pool, (void *)b->addr, b->bytes, b->stream));
       b->addr = 0;
     } else {
@@ -628,7 +597,7 @@ static void *work(void *arg)
         fill(ptr, b->bytes, (unsigned char)slot);
     }
     if (op % 1000 == 0) {
-      rmm_resource_stats_t stats = stats_of(w->pool);
+      rmm_resource_stats_t stats = rmm_test_stats(w->pool);
       ck_assert_uint_le(stats.bytes_in_use, stats.bytes_reserved);
     }
   }
@@ -648,7 +617,7 @@ static void run_workers(rmm_resource_t *pool, size_t threads, size_t max_bytes, 
   }
   for (size_t i = 0; i < threads; i++)
     pthread_join(ids[i], NULL);
-  rmm_resource_stats_t stats = stats_of(pool);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
 }
@@ -684,7 +653,7 @@ static void *take_one(void *arg)
 START_TEST(test_simultaneous_misses)
 {
   bump_t bump;
-  rmm_resource_t *pool = new_pool_over(new_bump(&bump, 64 * GiB), 0, 0);
+  rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, 64 * GiB), 0, 0);
   pthread_t ids[8];
   worker_t workers[8];
   for (int i = 0; i < 8; i++) {
@@ -693,7 +662,7 @@ START_TEST(test_simultaneous_misses)
   }
   for (int i = 0; i < 8; i++)
     pthread_join(ids[i], NULL);
-  ck_assert_uint_le(stats_of(pool).bytes_reserved, 16 * MiB);
+  ck_assert_uint_le(rmm_test_stats(pool).bytes_reserved, 16 * MiB);
   for (int i = 0; i < 8; i++)
     RMM_CK(rmm_deallocate(pool, (void *)(uintptr_t)workers[i].seed, MiB, STREAM(i + 1)));
   rmm_resource_release(pool);
@@ -738,7 +707,7 @@ START_TEST(test_adaptors_over_pool)
   size_t outstanding = 1;
   RMM_CK(rmm_tracking_outstanding_count(tracking, &outstanding));
   ck_assert_uint_eq(outstanding, 0);
-  ck_assert_uint_eq(stats_of(pool).bytes_in_use, 0);
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, 0);
   rmm_resource_release(stats);
   rmm_resource_release(tracking);
   rmm_resource_release(pool);
@@ -802,8 +771,7 @@ START_TEST(test_registered_streams_make_no_cuda_call)
       .deallocate = claim_deallocate,
       .destroy = claim_destroy,
   };
-  rmm_resource_t *host = NULL, *upstream = NULL, *pool = NULL;
-  RMM_CK(rmm_host_create(&host));
+  rmm_resource_t *host = rmm_test_host(), *upstream = NULL, *pool = NULL;
   RMM_CK(rmm_resource_create(&ops, host, RMM_DEVICE_ACCESSIBLE | RMM_HOST_ACCESSIBLE, &upstream));
   RMM_CK(rmm_pool_create(upstream, 0, 0, &pool));
   rmm_resource_release(upstream);
@@ -826,7 +794,7 @@ START_TEST(test_registered_streams_make_no_cuda_call)
   RMM_CK(rmm_allocate(pool, &y, MiB, b));
   ck_assert_ptr_eq(x, y);
   RMM_CK(rmm_deallocate(pool, y, MiB, b));
-  ck_assert_uint_eq(stats_of(pool).upstream_chunks, 1);
+  ck_assert_uint_eq(rmm_test_stats(pool).upstream_chunks, 1);
   RMM_CK(rmm_stream_unregister(b));
   rmm_resource_release(pool);
 }

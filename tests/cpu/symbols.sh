@@ -34,25 +34,7 @@ awk '$2 != "A" && NF >= 3 { print $3 }' "$work/nm" | sort -u >"$work/versioned"
 sed 's/@.*//' "$work/versioned" | sort -u >"$work/exported"
 
 # The global section of the version script, comments removed.
-awk '
-  { text = text $0 "\n" }
-  END {
-    while ((start = index(text, "/*")) > 0) {
-      rest = substr(text, start + 2)
-      stop = index(rest, "*/")
-      text = substr(text, 1, start - 1) " " (stop > 0 ? substr(rest, stop + 2) : "")
-    }
-    start = index(text, "global:")
-    if (start == 0) exit
-    text = substr(text, start + 7)
-    stop = index(text, "local:")
-    if (stop > 0) text = substr(text, 1, stop - 1)
-    n = split(text, entries, ";")
-    for (i = 1; i <= n; i++) {
-      gsub(/[ \t\n]+/, "", entries[i])
-      if (entries[i] != "" && entries[i] != "}") print entries[i]
-    }
-  }' "$map" | sort -u >"$work/map"
+sh "$srcdir/tests/map-names.sh" "$map" | sort -u >"$work/map"
 
 # Functions declared with RMM_API: the identifier right before the first "(" after
 # each RMM_API. Comments and preprocessor lines (the macro's own #define) are skipped,

@@ -1,9 +1,9 @@
 /* The binning resource on the device: over cuda and over a pool, on real streams. */
 #include "config.h"
 
-#include <pthread.h>
 #include <string.h>
 
+#include "common/workers.h"
 #include "gpu/gpu_test.h"
 
 #define KiB ((size_t)1 << 10)
@@ -16,11 +16,24 @@ static rmm_resource_t *new_cuda(void)
   return cuda;
 }
 
-static cudaStream_t new_stream(void)
+/* binning(cuda, min_exponent, max_exponent), holding its upstream alone. */
+static rmm_resource_t *new_range_over_cuda(int min_exponent, int max_exponent)
 {
-  cudaStream_t stream;
-  CUDA_CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  return stream;
+  rmm_resource_t *cuda = new_cuda(), *mr = NULL;
+  RMM_CK(rmm_binning_create_range(cuda, min_exponent, max_exponent, &mr));
+  rmm_resource_release(cuda);
+  return mr;
+}
+
+/* binning(pool(cuda, 1 GiB, maximum), 18, 22), holding its upstreams alone. */
+static rmm_resource_t *new_range_over_pool(size_t maximum)
+{
+  rmm_resource_t *cuda = new_cuda(), *pool = NULL, *mr = NULL;
+  RMM_CK(rmm_pool_create(cuda, 1024 * MiB, maximum, &pool));
+  rmm_resource_release(cuda);
+  RMM_CK(rmm_binning_create_range(pool, 18, 22, &mr));
+  rmm_resource_release(pool);
+  return mr;
 }
 
 /* Allocates, writes and reads back `bytes` on `stream`, then frees. */
@@ -47,11 +60,9 @@ static void check_range_sizes(rmm_resource_t *mr, cudaStream_t stream)
 /* RMM's test suites build binning(cuda, 18, 22): every bin and the upstream on a created stream. */
 START_TEST(test_range_over_cuda)
 {
-  rmm_resource_t *cuda = new_cuda(), *mr = NULL;
-  RMM_CK(rmm_binning_create_range(cuda, 18, 22, &mr));
-  rmm_resource_release(cuda);
+  rmm_resource_t *mr = new_range_over_cuda(18, 22);
   ck_assert(rmm_resource_properties(mr) & RMM_DEVICE_ACCESSIBLE);
-  cudaStream_t stream = new_stream();
+  cudaStream_t stream = rmm_gpu_new_stream();
   check_range_sizes(mr, stream);
   check_range_sizes(mr, NULL);
   CUDA_CK(cudaStreamSynchronize(stream));
@@ -87,12 +98,8 @@ END_TEST
 /* The bins over a pool, as perf-anchors' "binning over that pool". */
 START_TEST(test_range_over_pool)
 {
-  rmm_resource_t *cuda = new_cuda(), *pool = NULL, *mr = NULL;
-  RMM_CK(rmm_pool_create(cuda, 1024 * MiB, 2048 * MiB, &pool));
-  rmm_resource_release(cuda);
-  RMM_CK(rmm_binning_create_range(pool, 18, 22, &mr));
-  rmm_resource_release(pool);
-  cudaStream_t stream = new_stream();
+  rmm_resource_t *mr = new_range_over_pool(2048 * MiB);
+  cudaStream_t stream = rmm_gpu_new_stream();
   check_range_sizes(mr, stream);
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   RMM_CK(rmm_resource_get_stats(mr, &stats));
@@ -109,10 +116,8 @@ END_TEST
 /* RMM's MixedRandomAllocationFree over binning(cuda, 18, 22): sizes in [1, 5 MiB]. */
 START_TEST(test_mixed_random)
 {
-  rmm_resource_t *cuda = new_cuda(), *mr = NULL;
-  RMM_CK(rmm_binning_create_range(cuda, 18, 22, &mr));
-  rmm_resource_release(cuda);
-  cudaStream_t stream = new_stream();
+  rmm_resource_t *mr = new_range_over_cuda(18, 22);
+  cudaStream_t stream = rmm_gpu_new_stream();
   enum { LIVE = 100 };
   void *ptrs[LIVE] = {0};
   size_t sizes[LIVE] = {0};
@@ -147,13 +152,6 @@ START_TEST(test_mixed_random)
 }
 END_TEST
 
-typedef struct worker {
-  rmm_resource_t *mr;
-  unsigned index;
-  size_t operations;
-  size_t failures;
-} worker_t;
-
 /* One thread on its own stream: allocate, fill on the device, free, over every bin. */
 static void *worker_main(void *arg)
 {
@@ -183,22 +181,8 @@ static void *worker_main(void *arg)
 
 START_TEST(test_threads_own_streams)
 {
-  rmm_resource_t *cuda = new_cuda(), *pool = NULL, *mr = NULL;
-  RMM_CK(rmm_pool_create(cuda, 1024 * MiB, 4096 * MiB, &pool));
-  rmm_resource_release(cuda);
-  RMM_CK(rmm_binning_create_range(pool, 18, 22, &mr));
-  rmm_resource_release(pool);
-  enum { THREADS = 4 };
-  pthread_t threads[THREADS];
-  worker_t workers[THREADS];
-  for (unsigned i = 0; i < THREADS; i++) {
-    workers[i] = (worker_t){.mr = mr, .index = i, .operations = rmm_test_scaled(2000)};
-    ck_assert_int_eq(pthread_create(&threads[i], NULL, worker_main, &workers[i]), 0);
-  }
-  for (unsigned i = 0; i < THREADS; i++) {
-    pthread_join(threads[i], NULL);
-    ck_assert_uint_eq(workers[i].failures, 0);
-  }
+  rmm_resource_t *mr = new_range_over_pool(4096 * MiB);
+  rmm_test_run_workers(mr, worker_main, rmm_test_scaled(2000));
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   RMM_CK(rmm_resource_get_stats(mr, &stats));
   ck_assert_uint_eq(stats.bytes_in_use, 0);
@@ -209,9 +193,7 @@ END_TEST
 /* A request the upstream cannot meet fails with its status; the message names the upstream. */
 START_TEST(test_too_large)
 {
-  rmm_resource_t *cuda = new_cuda(), *mr = NULL;
-  RMM_CK(rmm_binning_create_range(cuda, 18, 20, &mr));
-  rmm_resource_release(cuda);
+  rmm_resource_t *mr = new_range_over_cuda(18, 20);
   void *ptr = (void *)0x1;
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, (size_t)1 << 50, NULL), RMM_ERROR_OUT_OF_MEMORY);
   RMM_CK_MESSAGE_HAS("the upstream (cuda)");

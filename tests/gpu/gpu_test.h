@@ -45,4 +45,22 @@ static inline void rmm_gpu_check_memory(void *ptr, size_t bytes, int value, cuda
     ck_assert_uint_eq(probe[i], (unsigned char)value);
 }
 
+/* A new non-blocking stream; the test destroys it. */
+static inline cudaStream_t rmm_gpu_new_stream(void)
+{
+  cudaStream_t stream;
+  CUDA_CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  return stream;
+}
+
+/* `bytes` from `mr` on `stream`, checked to be there and aligned. */
+static inline void *rmm_gpu_alloc_on(rmm_resource_t *mr, size_t bytes, cudaStream_t stream)
+{
+  void *ptr = NULL;
+  RMM_CK(rmm_allocate(mr, &ptr, bytes, (rmm_stream_t)stream));
+  ck_assert_ptr_nonnull(ptr);
+  ck_assert_uint_eq((uintptr_t)ptr % RMM_ALLOCATION_ALIGNMENT, 0);
+  return ptr;
+}
+
 #endif

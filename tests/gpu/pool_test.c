@@ -14,41 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/suballoc_check.h"
 #include "gpu/gpu_test.h"
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 #define BLOCK MiB
-
-static rmm_resource_t *new_pool_over(rmm_resource_t *upstream, size_t initial, size_t maximum)
-{
-  rmm_resource_t *pool = NULL;
-  RMM_CK(rmm_pool_create(upstream, initial, maximum, &pool));
-  rmm_resource_release(upstream);
-  return pool;
-}
 
 static rmm_resource_t *new_cuda_pool(size_t initial, size_t maximum)
 {
   rmm_resource_t *cuda = NULL;
   RMM_CK(rmm_cuda_create(&cuda));
-  return new_pool_over(cuda, initial, maximum);
-}
-
-static cudaStream_t new_stream(void)
-{
-  cudaStream_t stream;
-  CUDA_CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  return stream;
-}
-
-static void *alloc_on(rmm_resource_t *mr, size_t bytes, cudaStream_t stream)
-{
-  void *ptr = NULL;
-  RMM_CK(rmm_allocate(mr, &ptr, bytes, (rmm_stream_t)stream));
-  ck_assert_ptr_nonnull(ptr);
-  ck_assert_uint_eq((uintptr_t)ptr % RMM_ALLOCATION_ALIGNMENT, 0);
-  return ptr;
+  return rmm_test_pool_over(cuda, initial, maximum);
 }
 
 /* Reads the block back after the whole device is idle and checks every byte. */
@@ -81,7 +56,7 @@ static void late_write_and_free(rmm_resource_t *mr, void *ptr, size_t bytes, cud
 /* Gets `expected` back on `other`, writes 0xBB there, and checks that 0xBB is what stays. */
 static void take_and_check(rmm_resource_t *mr, void *expected, size_t bytes, cudaStream_t other)
 {
-  void *ptr = alloc_on(mr, bytes, other);
+  void *ptr = rmm_gpu_alloc_on(mr, bytes, other);
   ck_assert_ptr_eq(ptr, expected);
   CUDA_CK(cudaMemsetAsync(ptr, 0xBB, bytes, other));
   check_device(ptr, bytes, 0xBB);
@@ -91,7 +66,7 @@ static void take_and_check(rmm_resource_t *mr, void *expected, size_t bytes, cud
 /* A block freed on A (whose work on it is late) and taken by B, whose list is empty. */
 static void cross_stream(rmm_resource_t *mr, cudaStream_t a, cudaStream_t b)
 {
-  void *x = alloc_on(mr, BLOCK, a);
+  void *x = rmm_gpu_alloc_on(mr, BLOCK, a);
   late_write_and_free(mr, x, BLOCK, a);
   take_and_check(mr, x, BLOCK, b);
 }
@@ -99,12 +74,12 @@ static void cross_stream(rmm_resource_t *mr, cudaStream_t a, cudaStream_t b)
 START_TEST(test_cross_stream_unknown)
 {
   rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
-  cudaStream_t a = new_stream(), b = new_stream();
+  cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   cross_stream(pool, a, b);
   /* Same stream: reused at once, and still correct. */
-  void *x = alloc_on(pool, BLOCK, a);
+  void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
   RMM_CK(rmm_deallocate(pool, x, BLOCK, (rmm_stream_t)a));
-  void *y = alloc_on(pool, BLOCK, a);
+  void *y = rmm_gpu_alloc_on(pool, BLOCK, a);
   ck_assert_ptr_eq(x, y);
   CUDA_CK(cudaMemsetAsync(y, 0x11, BLOCK, a));
   check_device(y, BLOCK, 0x11);
@@ -118,13 +93,13 @@ END_TEST
 START_TEST(test_cross_stream_registered)
 {
   rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
-  cudaStream_t a = new_stream(), b = new_stream();
+  cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   RMM_CK(rmm_stream_register((rmm_stream_t)a));
   RMM_CK(rmm_stream_register((rmm_stream_t)b));
   cross_stream(pool, a, b);
   cross_stream(pool, b, a);
   /* Unregistering with blocks in flight: they go to any stream only after A's last work. */
-  void *x = alloc_on(pool, BLOCK, a);
+  void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
   late_write_and_free(pool, x, BLOCK, a);
   RMM_CK(rmm_stream_unregister((rmm_stream_t)a));
   CUDA_CK(cudaStreamDestroy(a));
@@ -138,7 +113,7 @@ END_TEST
 START_TEST(test_cross_stream_default)
 {
   rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
-  cudaStream_t b = new_stream();
+  cudaStream_t b = rmm_gpu_new_stream();
   cross_stream(pool, (cudaStream_t)0, b);
   cross_stream(pool, b, (cudaStream_t)0);
   rmm_resource_release(pool);
@@ -156,10 +131,10 @@ START_TEST(test_stream_pool_streams)
   RMM_CK(rmm_stream_pool_get_at(streams, 1, &b));
   cross_stream(pool, (cudaStream_t)a, (cudaStream_t)b);
   /* Destroying the stream pool unregisters its streams with blocks still listed. */
-  void *x = alloc_on(pool, BLOCK, (cudaStream_t)a);
+  void *x = rmm_gpu_alloc_on(pool, BLOCK, (cudaStream_t)a);
   late_write_and_free(pool, x, BLOCK, (cudaStream_t)a);
   rmm_stream_pool_destroy(streams);
-  cudaStream_t c = new_stream();
+  cudaStream_t c = rmm_gpu_new_stream();
   take_and_check(pool, x, BLOCK, c);
   rmm_resource_release(pool);
   CUDA_CK(cudaStreamDestroy(c));
@@ -171,10 +146,10 @@ START_TEST(test_three_streams)
 {
   for (int registered = 0; registered < 2; registered++) {
     rmm_resource_t *pool = new_cuda_pool(4 * MiB, 4 * MiB);
-    cudaStream_t a = new_stream(), b = new_stream(), c = new_stream();
+    cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream(), c = rmm_gpu_new_stream();
     if (registered)
       RMM_CK(rmm_stream_register((rmm_stream_t)b));
-    void *x = alloc_on(pool, BLOCK, a);
+    void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
     late_write_and_free(pool, x, BLOCK, a);
     void *none;
     /* Unsatisfiable on B: merges A's list into B's, then fails. */
@@ -195,22 +170,22 @@ START_TEST(test_destroyed_stream)
 {
   rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
   for (int round = 0; round < 3; round++) {
-    cudaStream_t a = new_stream();
-    void *x = alloc_on(pool, BLOCK, a);
+    cudaStream_t a = rmm_gpu_new_stream();
+    void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
     late_write_and_free(pool, x, BLOCK, a);
     CUDA_CK(cudaStreamDestroy(a));
-    cudaStream_t again = new_stream();
+    cudaStream_t again = rmm_gpu_new_stream();
     take_and_check(pool, x, BLOCK, again);
     CUDA_CK(cudaStreamDestroy(again));
   }
   /* Many streams come and go; the default stream then gets memory. */
   for (int i = 0; i < 16; i++) {
-    cudaStream_t s = new_stream();
-    void *x = alloc_on(pool, 64 * KiB, s);
+    cudaStream_t s = rmm_gpu_new_stream();
+    void *x = rmm_gpu_alloc_on(pool, 64 * KiB, s);
     RMM_CK(rmm_deallocate(pool, x, 64 * KiB, (rmm_stream_t)s));
     CUDA_CK(cudaStreamDestroy(s));
   }
-  void *y = alloc_on(pool, 8 * MiB, 0);
+  void *y = rmm_gpu_alloc_on(pool, 8 * MiB, 0);
   RMM_CK(rmm_deallocate(pool, y, 8 * MiB, 0));
   rmm_resource_release(pool);
 }
@@ -220,7 +195,7 @@ END_TEST
 static void *use_ptds(void *arg)
 {
   void **args = arg;
-  args[1] = alloc_on(args[0], BLOCK, cudaStreamPerThread);
+  args[1] = rmm_gpu_alloc_on(args[0], BLOCK, cudaStreamPerThread);
   late_write_and_free(args[0], args[1], BLOCK, cudaStreamPerThread);
   return NULL;
 }
@@ -242,12 +217,12 @@ END_TEST
 static void *stream_worker(void *arg)
 {
   rmm_resource_t *pool = arg;
-  cudaStream_t s = new_stream();
+  cudaStream_t s = rmm_gpu_new_stream();
   uint64_t seed = (uintptr_t)s;
   for (size_t i = 0; i < rmm_test_scaled(200); i++) {
     size_t bytes = 256 + rmm_test_random(&seed) % (256 * KiB);
     unsigned char value = (unsigned char)(rmm_test_random(&seed) | 1);
-    void *ptr = alloc_on(pool, bytes, s);
+    void *ptr = rmm_gpu_alloc_on(pool, bytes, s);
     CUDA_CK(cudaMemsetAsync(ptr, value, bytes, s));
     unsigned char probe = 0;
     CUDA_CK(cudaMemcpyAsync(&probe, (char *)ptr + bytes - 1, 1, cudaMemcpyDeviceToHost, s));
@@ -268,9 +243,7 @@ START_TEST(test_threads_and_streams)
     ck_assert_int_eq(pthread_create(&ids[i], NULL, stream_worker, pool), 0);
   for (int i = 0; i < 4; i++)
     pthread_join(ids[i], NULL);
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  RMM_CK(rmm_resource_get_stats(pool, &stats));
-  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, 0);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -279,14 +252,14 @@ START_TEST(test_over_cuda_async_and_managed)
 {
   rmm_resource_t *async = NULL, *managed = NULL;
   RMM_CK(rmm_cuda_async_create(NULL, &async));
-  rmm_resource_t *pool = new_pool_over(async, 0, 0);
-  cudaStream_t a = new_stream(), b = new_stream();
+  rmm_resource_t *pool = rmm_test_pool_over(async, 0, 0);
+  cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   cross_stream(pool, a, b);
   rmm_resource_release(pool);
   RMM_CK(rmm_managed_create(&managed));
-  pool = new_pool_over(managed, 4 * MiB, 16 * MiB);
+  pool = rmm_test_pool_over(managed, 4 * MiB, 16 * MiB);
   cross_stream(pool, a, b);
-  void *x = alloc_on(pool, 64 * KiB, 0);
+  void *x = rmm_gpu_alloc_on(pool, 64 * KiB, 0);
   memset(x, 0x5a, 64 * KiB); /* managed memory: the host may touch it */
   check_device(x, 64 * KiB, 0x5a);
   RMM_CK(rmm_deallocate(pool, x, 64 * KiB, 0));
@@ -298,18 +271,17 @@ END_TEST
 
 START_TEST(test_fixed_size)
 {
-  rmm_resource_t *cuda = NULL, *mr = NULL;
+  rmm_resource_t *cuda = NULL;
   RMM_CK(rmm_cuda_create(&cuda));
-  RMM_CK(rmm_fixed_size_create(cuda, BLOCK, 4, &mr));
-  rmm_resource_release(cuda);
-  cudaStream_t a = new_stream(), b = new_stream();
+  rmm_resource_t *mr = rmm_test_fixed_size_over(cuda, BLOCK, 4);
+  cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   /* B's list is empty: it takes A's, the freed block on top. */
-  void *x = alloc_on(mr, BLOCK, a);
+  void *x = rmm_gpu_alloc_on(mr, BLOCK, a);
   late_write_and_free(mr, x, BLOCK, a);
   take_and_check(mr, x, BLOCK, b);
   void *ptrs[10];
   for (int i = 0; i < 10; i++) {
-    ptrs[i] = alloc_on(mr, 1000, i % 2 ? a : b);
+    ptrs[i] = rmm_gpu_alloc_on(mr, 1000, i % 2 ? a : b);
     CUDA_CK(cudaMemsetAsync(ptrs[i], i, BLOCK, i % 2 ? a : b));
   }
   for (int i = 0; i < 10; i++) {
