@@ -14,12 +14,13 @@ include $(srcdir)/tests/cpu/local.mk
 include $(srcdir)/tests/gpu/local.mk
 
 # The valgrind run: the CPU suite's check programs under memcheck (a fast subset when
-# RMM_TEST_SCALE is small; CK_FORK=no keeps each program one process).
+# RMM_TEST_SCALE is small; CK_FORK=no keeps each program one process). --fair-sched
+# hands the big lock round in turn, so threads that poll cannot starve the others.
 check-valgrind: $(check_PROGRAMS)
 	@failed=0; for t in $(VALGRIND_TESTS); do \
 	  echo "valgrind $$t"; \
 	  CK_FORK=no RMM_TEST_SCALE=$${RMM_TEST_SCALE:-1} \
-	    $(LIBTOOL) --mode=execute $(VALGRIND) -q --leak-check=full --errors-for-leak-kinds=definite \
+	    $(LIBTOOL) --mode=execute $(VALGRIND) -q --fair-sched=yes --leak-check=full --errors-for-leak-kinds=definite \
 	    --error-exitcode=99 ./$$t > $$t.valgrind.log 2>&1; rc=$$?; \
 	  if test $$rc -eq 99 || { test $$rc -ne 0 && test $$rc -ne 77; }; then \
 	    echo "FAIL: $$t under valgrind (exit $$rc), see $$t.valgrind.log"; failed=1; \
