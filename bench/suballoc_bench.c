@@ -44,7 +44,7 @@
 #define GiB ((size_t)1 << 30)
 
 #define TRIALS 3
-#define STREAMS 4
+#define STREAMS 16
 #define RANDOM_LIVE 1000
 #define RANDOM_ALLOCATE_PERCENT 73
 #define XSTREAM_BYTES (64 * KiB)
@@ -559,6 +559,7 @@ static workload_t workloads[] = {
     {"frag", "frag F=100,000 (simulated)", 100000, 100000, 4 * KiB, true, frag_prepare, frag_finish, frag_trial},
     {"random", "random, 1 thread", 1, 100000, MiB, false, NULL, NULL, random_trial},
     {"random", "random, 4 threads", 4, 100000, MiB, false, NULL, NULL, random_trial},
+    {"random", "random, 16 threads", 16, 100000, MiB, false, NULL, NULL, random_trial},
     {"xstream", "xstream", 0, 100000, XSTREAM_BYTES, false, NULL, NULL, xstream_trial},
     {"replay", "replay (random mix, 1 thread)", 0, 100000, MiB, false, replay_prepare, replay_finish, replay_trial},
 };

@@ -17,103 +17,114 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/resource.h"
-#include "suballoc/ds/block_index.h"
+#include "suballoc/ds/block_stack.h"
 #include "suballoc/stream_ordered.h"
 
 #define DEFAULT_BLOCK_SIZE ((size_t)1 << 20)
 #define DEFAULT_BATCH 128
 
-typedef struct block_stack {
-  uintptr_t *blocks;
-  size_t count, capacity;
-} block_stack_t;
-
 typedef struct fixed_state {
-  rmm_so_t so; /* its lock guards everything below */
-  rmm_resource_t *upstream;
+  rmm__so_t so; /* first: the layer frees the state */
   size_t block_size;
   size_t batch;
-  void **chunks; /* each batch * block_size bytes */
-  size_t chunk_count, chunk_capacity;
-  size_t total_blocks;
-  rmm_ds_block_index_t allocated;
-  size_t peak_blocks;
 } fixed_state_t;
 
-/* ---- the stacks, as the stream-ordered layer's payload ---- */
+static const fixed_state_t *fixed_of(const rmm__so_t *so) { return (const fixed_state_t *)so; }
 
-static void stack_init(void *payload) { *(block_stack_t *)payload = (block_stack_t){0}; }
-static void stack_fini(void *payload) { free(((block_stack_t *)payload)->blocks); }
-static bool stack_empty(const void *payload) { return ((const block_stack_t *)payload)->count == 0; }
-static block_stack_t *stack_of(rmm_so_list_t *list) { return rmm__so_payload(list); }
+/* ---- stacks as the layer's bags ---- */
 
-static bool stack_reserve(block_stack_t *stack, size_t capacity)
+static void stack_init(void *bag) { rmm_ds_block_stack_init(bag); }
+static void stack_fini(void *bag) { rmm_ds_block_stack_fini(bag); }
+static bool stack_reserve(void *bag, size_t extra) { return rmm_ds_block_stack_reserve(bag, extra); }
+
+/* Every block fits: the request was checked against the block size already. */
+static bool stack_take(void *bag, size_t size, rmm_ds_free_block_t *out)
 {
-  if (stack->capacity >= capacity)
-    return true;
-  uintptr_t *blocks = realloc(stack->blocks, capacity * sizeof *blocks);
-  if (blocks == NULL)
+  (void)size;
+  return rmm_ds_block_stack_pop(bag, out);
+}
+
+static void stack_put(void *bag, rmm_ds_free_block_t block) { rmm_ds_block_stack_push(bag, block); }
+static bool stack_move_all(void *dst, void *src) { return rmm_ds_block_stack_move_all(dst, src); }
+static size_t stack_count(const void *bag) { return ((const rmm_ds_block_stack_t *)bag)->count; }
+
+static size_t stack_bytes(const void *bag)
+{
+  const rmm_ds_block_stack_t *stack = bag;
+  return stack->count != 0 ? stack->count * stack->blocks[0].size : 0;
+}
+
+static size_t stack_largest(const void *bag)
+{
+  const rmm_ds_block_stack_t *stack = bag;
+  return stack->count != 0 ? stack->blocks[0].size : 0;
+}
+
+static bool stack_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *out)
+{
+  const rmm_ds_block_stack_t *stack = bag;
+  if (*cursor >= stack->count)
     return false;
-  stack->blocks = blocks;
-  stack->capacity = capacity;
+  *out = stack->blocks[(*cursor)++];
   return true;
 }
 
-/* ---- getting blocks ---- */
-
-/* Takes every block of another stream's stack once the caller's stream waits for them. */
-static rmm_status_t take_other_stack(fixed_state_t *state, rmm_so_list_t *own, rmm_stream_t stream)
+/* Pushed from the top down, so that the lowest address is handed out first. */
+static bool stack_add_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk)
 {
-  for (size_t i = 0; i < state->so.count; i++) {
-    rmm_so_list_t *other = state->so.lists[i];
-    block_stack_t *from = stack_of(other), *into = stack_of(own);
-    if (other == own || from->count == 0)
-      continue;
-    rmm_status_t status = rmm__so_wait_for(&state->so, other, own, stream);
-    if (status != RMM_SUCCESS)
-      return status;
-    /* Every stack has room for every block, so this cannot overflow. */
-    for (size_t j = 0; j < from->count; j++)
-      into->blocks[into->count++] = from->blocks[j];
-    from->count = 0;
-    rmm__so_drop_if_dead(&state->so, other);
-    return RMM_SUCCESS;
-  }
-  return RMM_SUCCESS;
+  size_t block_size = fixed_of(so)->block_size, count = size / block_size;
+  if (!rmm_ds_block_stack_reserve(bag, count))
+    return false;
+  for (size_t i = count; i-- > 0;)
+    rmm_ds_block_stack_push(bag, (rmm_ds_free_block_t){base + i * block_size, block_size, chunk});
+  return true;
 }
 
-/* Takes one more chunk of `batch` blocks from the upstream onto `own`. */
-static rmm_status_t grow(fixed_state_t *state, rmm_so_list_t *own, rmm_stream_t stream)
+static bool stack_remove_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size)
 {
-  size_t total = state->total_blocks + state->batch;
-  for (size_t i = 0; i < state->so.count; i++)
-    if (!stack_reserve(stack_of(state->so.lists[i]), total))
-      return rmm__fail(RMM_ERROR_BAD_ALLOC, "fixed_size: no host memory for the free lists");
-  if (state->chunk_count == state->chunk_capacity) {
-    size_t capacity = state->chunk_capacity != 0 ? 2 * state->chunk_capacity : 8;
-    void **chunks = realloc(state->chunks, capacity * sizeof *chunks);
-    if (chunks == NULL)
-      return rmm__fail(RMM_ERROR_BAD_ALLOC, "fixed_size: no host memory to record a chunk");
-    state->chunks = chunks;
-    state->chunk_capacity = capacity;
-  }
-  void *base;
-  rmm_status_t status = rmm_allocate(state->upstream, &base, state->batch * state->block_size, stream);
-  if (status != RMM_SUCCESS) {
-    char request[RMM_BYTES_TEXT], held[RMM_BYTES_TEXT], cause[320];
-    snprintf(cause, sizeof cause, "%s", rmm_last_error_message());
-    return rmm__fail(status, "fixed_size: out of memory (failed to get %zu more blocks of %s; holding %s): %s",
-                     state->batch, rmm__format_bytes(state->block_size, request),
-                     rmm__format_bytes(state->total_blocks * state->block_size, held), cause);
-  }
-  state->chunks[state->chunk_count++] = base;
-  state->total_blocks = total;
-  /* Pushed from the top down, so that the lowest address is handed out first. */
-  block_stack_t *stack = stack_of(own);
-  for (size_t i = state->batch; i-- > 0;)
-    stack->blocks[stack->count++] = (uintptr_t)base + i * state->block_size;
-  return RMM_SUCCESS;
+  return rmm_ds_block_stack_remove_range(bag, base, size, size / fixed_of(so)->block_size);
 }
+
+/* Always one more batch: blocks of one size need no geometric growth to stay few chunks. */
+static size_t fixed_chunk_size(const rmm__so_t *so, size_t size, size_t room)
+{
+  (void)size;
+  (void)room;
+  return fixed_of(so)->batch * fixed_of(so)->block_size;
+}
+
+static rmm_status_t fixed_out_of_memory(rmm__so_t *so, size_t bytes, rmm_status_t upstream_status)
+{
+  (void)bytes;
+  const fixed_state_t *state = fixed_of(so);
+  char request[RMM_BYTES_TEXT], held[RMM_BYTES_TEXT], cause[320] = "";
+  if (upstream_status != RMM_SUCCESS)
+    snprintf(cause, sizeof cause, ": %s", rmm_last_error_message());
+  rmm_status_t status = upstream_status == RMM_SUCCESS ? RMM_ERROR_OUT_OF_MEMORY : upstream_status;
+  return rmm__fail(status, "fixed_size: out of memory (failed to get %zu more blocks of %s; holding %s)%s",
+                   state->batch, rmm__format_bytes(state->block_size, request),
+                   rmm__format_bytes(rmm__so_reserved(so), held), cause);
+}
+
+static const rmm__so_family_t fixed_family = {
+    .name = "fixed_size",
+    .noun = "resource",
+    .bag_size = sizeof(rmm_ds_block_stack_t),
+    .bag_init = stack_init,
+    .bag_fini = stack_fini,
+    .bag_reserve = stack_reserve,
+    .bag_take = stack_take,
+    .bag_put = stack_put,
+    .bag_move_all = stack_move_all,
+    .bag_count = stack_count,
+    .bag_bytes = stack_bytes,
+    .bag_largest = stack_largest,
+    .bag_next = stack_next,
+    .bag_add_chunk = stack_add_chunk,
+    .bag_remove_chunk = stack_remove_chunk,
+    .chunk_size = fixed_chunk_size,
+    .out_of_memory = fixed_out_of_memory,
+};
 
 /* ---- the verbs ---- */
 
@@ -128,104 +139,26 @@ static rmm_status_t fixed_allocate(void *raw, void **ptr, size_t bytes, size_t a
   if (bytes > state->block_size)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "fixed_size: %zu bytes are more than the block size, %s", bytes,
                      rmm__format_bytes(state->block_size, text));
-
-  pthread_mutex_lock(&state->so.lock);
-  rmm_so_list_t *own;
-  rmm_status_t status = rmm__so_list(&state->so, stream, &own);
-  if (status == RMM_SUCCESS && !stack_reserve(stack_of(own), state->total_blocks))
-    status = rmm__fail(RMM_ERROR_BAD_ALLOC, "fixed_size: no host memory for the free list of stream %p",
-                       (void *)stream);
-  if (status == RMM_SUCCESS && stack_of(own)->count == 0)
-    status = take_other_stack(state, own, stream);
-  if (status == RMM_SUCCESS && stack_of(own)->count == 0)
-    status = grow(state, own, stream);
-  if (status == RMM_SUCCESS) {
-    block_stack_t *stack = stack_of(own);
-    uintptr_t block = stack->blocks[stack->count - 1];
-    rmm_ds_block_record_t record = {.size = state->block_size};
-    if (rmm_ds_block_index_insert(&state->allocated, block, record)) {
-      stack->count--;
-      size_t in_use = rmm_ds_block_index_count(&state->allocated);
-      if (in_use > state->peak_blocks)
-        state->peak_blocks = in_use;
-      *ptr = (void *)block;
-    } else {
-      status = rmm__fail(RMM_ERROR_BAD_ALLOC, "fixed_size: no host memory to record a block");
-    }
-  }
-  pthread_mutex_unlock(&state->so.lock);
-  return status;
+  return rmm__so_allocate(&state->so, ptr, state->block_size, bytes, stream);
 }
 
 static rmm_status_t fixed_deallocate(void *raw, void *ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
   fixed_state_t *state = raw;
   (void)alignment;
-  pthread_mutex_lock(&state->so.lock);
-  rmm_so_list_t *list = NULL;
-  rmm_status_t status;
-  if (bytes > state->block_size || !rmm_ds_block_index_lookup(&state->allocated, (uintptr_t)ptr, NULL))
-    status = rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "fixed_size: %p (%zu bytes) was not allocated by this resource",
-                       ptr, bytes);
-  else
-    status = rmm__so_list(&state->so, stream, &list);
-  if (status == RMM_SUCCESS && !stack_reserve(stack_of(list), state->total_blocks))
-    status = rmm__fail(RMM_ERROR_BAD_ALLOC, "fixed_size: no host memory to free %p; nothing was freed", ptr);
-  if (status == RMM_SUCCESS)
-    status = rmm__so_freed(&state->so, list);
-  if (status == RMM_SUCCESS) {
-    block_stack_t *stack = stack_of(list);
-    stack->blocks[stack->count++] = (uintptr_t)ptr;
-    rmm_ds_block_index_remove(&state->allocated, (uintptr_t)ptr, NULL);
-  }
-  pthread_mutex_unlock(&state->so.lock);
-  return status;
+  if (bytes > state->block_size)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "fixed_size: %p (%zu bytes) was not allocated by this resource",
+                     ptr, bytes);
+  return rmm__so_deallocate(&state->so, ptr, state->block_size, stream);
 }
 
 static void fixed_get_stats(const void *raw, rmm_resource_stats_t *out)
 {
-  /* The figures are read under the lock, which lives in the state. */
-  fixed_state_t *state = (fixed_state_t *)raw;
-  pthread_mutex_lock(&state->so.lock);
-  size_t free_blocks = 0;
-  for (size_t i = 0; i < state->so.count; i++)
-    free_blocks += stack_of(state->so.lists[i])->count;
-  out->bytes_in_use = rmm_ds_block_index_count(&state->allocated) * state->block_size;
-  out->peak_bytes_in_use = state->peak_blocks * state->block_size;
-  out->bytes_reserved = state->total_blocks * state->block_size;
-  out->free_bytes = free_blocks * state->block_size;
-  out->free_blocks = free_blocks;
-  out->largest_free_block = free_blocks != 0 ? state->block_size : 0;
-  out->upstream_chunks = state->chunk_count;
-  pthread_mutex_unlock(&state->so.lock);
-  out->flags |= RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS;
+  /* The figures are read under the layer's locks, which live in the state. */
+  rmm__so_get_stats((rmm__so_t *)raw, out);
 }
 
-/* Hands every chunk back; work still queued on any stream may use them, so wait first. */
-static void return_chunks(fixed_state_t *state)
-{
-  /* Failure (the runtime may be gone at process exit) leaves nothing better to do than to go on. */
-  if (state->so.device)
-    (void)rmm__cuda_device_synchronize();
-  for (size_t i = 0; i < state->chunk_count; i++)
-    (void)rmm_deallocate(state->upstream, state->chunks[i], state->batch * state->block_size, RMM_STREAM_DEFAULT);
-  state->chunk_count = 0;
-}
-
-static void free_state(fixed_state_t *state)
-{
-  rmm_ds_block_index_fini(&state->allocated);
-  rmm__so_fini(&state->so);
-  free(state->chunks);
-  free(state);
-}
-
-static void fixed_destroy(void *raw)
-{
-  fixed_state_t *state = raw;
-  return_chunks(state);
-  free_state(state);
-}
+static void fixed_destroy(void *raw) { rmm__so_destroy(raw); }
 
 static const rmm_impl_t fixed_impl = {
     .name = "fixed_size",
@@ -250,38 +183,6 @@ static rmm_status_t choose_sizes(size_t block_size, size_t batch, size_t *block_
   return RMM_SUCCESS;
 }
 
-static fixed_state_t *new_state(rmm_resource_t *upstream, bool device, size_t block_size, size_t batch)
-{
-  fixed_state_t *state = calloc(1, sizeof *state);
-  if (state == NULL)
-    return NULL;
-  if (!rmm__so_init(&state->so, "fixed_size", device, sizeof(block_stack_t), stack_init, stack_fini,
-                    stack_empty)) {
-    free(state);
-    return NULL;
-  }
-  state->upstream = upstream;
-  state->block_size = block_size;
-  state->batch = batch;
-  rmm_ds_block_index_init(&state->allocated);
-  return state;
-}
-
-/* The first batch, on the default stream's list. */
-static rmm_status_t take_initial(fixed_state_t *state)
-{
-  rmm_so_list_t *list;
-  rmm_status_t status = rmm__so_list(&state->so, RMM_STREAM_DEFAULT, &list);
-  if (status == RMM_SUCCESS)
-    status = grow(state, list, RMM_STREAM_DEFAULT);
-  if (status != RMM_SUCCESS) {
-    char cause[384];
-    snprintf(cause, sizeof cause, "%s", rmm_last_error_message());
-    return rmm__fail(status, "rmm_fixed_size_create: %s", cause);
-  }
-  return RMM_SUCCESS;
-}
-
 RMM_API rmm_status_t rmm_fixed_size_create(rmm_resource_t *upstream, size_t block_size, size_t blocks_to_preallocate,
                                            rmm_resource_t **out)
 {
@@ -292,24 +193,16 @@ RMM_API rmm_status_t rmm_fixed_size_create(rmm_resource_t *upstream, size_t bloc
   rmm_status_t status = choose_sizes(block_size, blocks_to_preallocate, &size, &batch);
   if (status != RMM_SUCCESS)
     return status;
-  rmm_resource_t *up;
-  status = rmm__resolve_resource(upstream, &up);
-  if (status != RMM_SUCCESS)
-    return status;
-  unsigned properties = rmm_resource_properties(up);
-  fixed_state_t *state = new_state(up, (properties & RMM_DEVICE_ACCESSIBLE) != 0, size, batch);
+  fixed_state_t *state = calloc(1, sizeof *state);
   if (state == NULL)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_fixed_size_create: no host memory for the resource");
-  status = take_initial(state);
-  if (status == RMM_SUCCESS)
-    status = rmm__resource_new(&fixed_impl, state, properties, up, out);
-  if (status != RMM_SUCCESS) {
-    return_chunks(state);
-    free_state(state);
+  state->block_size = size;
+  state->batch = batch;
+  status = rmm__so_create(&state->so, &fixed_family, &fixed_impl, upstream, size * batch, 0, out);
+  if (status != RMM_SUCCESS)
     return status;
-  }
   char text[RMM_BYTES_TEXT];
-  RMM_LOG(RMM_LOG_DEBUG, "fixed_size: created over %s, %zu blocks of %s at a time", rmm_resource_name(up), batch,
+  RMM_LOG(RMM_LOG_DEBUG, "fixed_size: created over %s, %zu blocks of %s at a time", rmm_resource_name(state->so.upstream), batch,
           rmm__format_bytes(size, text));
   return RMM_SUCCESS;
 }

@@ -7,6 +7,7 @@ lib_librmm_la_SOURCES += \
 	lib/suballoc/ds/arena_spans.c lib/suballoc/ds/arena_spans.h \
 	lib/suballoc/ds/arena_stream_map.c lib/suballoc/ds/arena_stream_map.h \
 	lib/suballoc/ds/block_index.c lib/suballoc/ds/block_index.h \
+	lib/suballoc/ds/block_stack.c lib/suballoc/ds/block_stack.h \
 	lib/suballoc/ds/free_set.c lib/suballoc/ds/free_set.h \
 	lib/suballoc/stream_ordered.c lib/suballoc/stream_ordered.h \
 	lib/suballoc/pool.c \

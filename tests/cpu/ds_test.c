@@ -674,7 +674,7 @@ END_TEST
 /* ---- block_index ---------------------------------------------------------- */
 
 static rmm_ds_block_record_t rec_of(size_t size, uint32_t chunk, uint32_t tag) {
-  return (rmm_ds_block_record_t){size, chunk, tag};
+  return (rmm_ds_block_record_t){.size = size, .chunk = chunk, .tag = tag};
 }
 
 START_TEST(bi_basic) {

@@ -17,9 +17,11 @@
 
 /** @brief What the pool knows about an allocated block. */
 typedef struct rmm_ds_block_record {
-  size_t size;    /**< bytes in the block */
-  uint32_t chunk; /**< the upstream chunk it was carved from */
-  uint32_t tag;   /**< free for the caller (the pool keeps a stream-list id here) */
+  size_t size;      /**< bytes in the block */
+  size_t requested; /**< bytes the caller asked for (size is their rounding) */
+  uintptr_t stream; /**< the stream it was allocated on, for snapshots */
+  uint32_t chunk;   /**< the upstream chunk it was carved from */
+  uint32_t tag;     /**< free for the caller */
 } rmm_ds_block_record_t;
 
 struct rmm_ds_block_slot;

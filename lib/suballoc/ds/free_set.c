@@ -428,6 +428,13 @@ bool rmm_ds_free_set_pop(rmm_ds_free_set_t *s, rmm_ds_free_block_t *out) {
   return true;
 }
 
+bool rmm_ds_free_set_last(const rmm_ds_free_set_t *s, rmm_ds_free_block_t *out) {
+  if (!s->by_addr)
+    return false;
+  *out = addr_node(extreme(s->by_addr, 1))->block;
+  return true;
+}
+
 bool rmm_ds_free_set_next(const rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_block_t *out) {
   node_t *n = addr_locate(s, addr).above;
   if (!n)

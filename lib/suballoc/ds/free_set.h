@@ -98,6 +98,12 @@ bool rmm_ds_free_set_remove(rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_bl
 bool rmm_ds_free_set_pop(rmm_ds_free_set_t *s, rmm_ds_free_block_t *out);
 
 /**
+ * @brief Finds the highest addressed block (an expandable pool's tail).
+ * @return false when the set is empty.
+ */
+bool rmm_ds_free_set_last(const rmm_ds_free_set_t *s, rmm_ds_free_block_t *out);
+
+/**
  * @brief Finds the lowest addressed block that starts at or above `addr`; walks
  *        the set in address order when called again with `out->addr + 1`.
  * @return false when there is none.

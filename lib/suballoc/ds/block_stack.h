@@ -1,0 +1,56 @@
+/**
+ * @file suballoc/ds/block_stack.h
+ * @brief A stack of equal-sized free blocks, each with the chunk it came from.
+ *
+ * The fixed-size sub-allocator keeps one per stream, and one for memory that no
+ * stream has used yet. Push and pop are O(1) once room is reserved; the array
+ * grows by doubling, so reserving room is amortised O(1) too.
+ */
+#ifndef RMM_SUBALLOC_DS_BLOCK_STACK_H
+#define RMM_SUBALLOC_DS_BLOCK_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "suballoc/ds/free_set.h"
+
+/** @brief The stack. Public so that it can be embedded; use only the functions below. */
+typedef struct rmm_ds_block_stack {
+  rmm_ds_free_block_t *blocks; /**< the array, bottom first */
+  size_t count;                /**< blocks on the stack */
+  size_t capacity;             /**< blocks the array holds */
+} rmm_ds_block_stack_t;
+
+/** @brief Makes `s` an empty stack; allocates nothing. */
+void rmm_ds_block_stack_init(rmm_ds_block_stack_t *s);
+
+/** @brief Frees the array; `s` must be initialised again before reuse. */
+void rmm_ds_block_stack_fini(rmm_ds_block_stack_t *s);
+
+/**
+ * @brief Makes room for `extra` more blocks, so that that many pushes cannot fail.
+ * @return false when host memory ran out (the stack is unchanged).
+ */
+bool rmm_ds_block_stack_reserve(rmm_ds_block_stack_t *s, size_t extra);
+
+/** @brief Pushes a block; room must have been reserved. */
+void rmm_ds_block_stack_push(rmm_ds_block_stack_t *s, rmm_ds_free_block_t block);
+
+/** @brief Pops the block pushed last; false when the stack is empty. */
+bool rmm_ds_block_stack_pop(rmm_ds_block_stack_t *s, rmm_ds_free_block_t *out);
+
+/**
+ * @brief Moves every block of `src` onto `dst`, keeping their order.
+ * @return false when `dst` could not grow; both stacks are then unchanged.
+ */
+bool rmm_ds_block_stack_move_all(rmm_ds_block_stack_t *dst, rmm_ds_block_stack_t *src);
+
+/**
+ * @brief Removes every block that lies in [`base`, `base` + `size`) when there are
+ *        exactly `expected` of them (the whole chunk is free); else changes nothing.
+ * @return whether the blocks were removed. O(n).
+ */
+bool rmm_ds_block_stack_remove_range(rmm_ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected);
+
+#endif
