@@ -498,12 +498,14 @@ static void give_back(rmm__so_t *so, loot_t *loot, size_t count)
 }
 
 /*
- * Moves stolen bags into `stream`'s own list once the stream waits for their work.
- * When that list records an event at every free (an unknown stream's), it records
- * again after the waits, so that a third stream taking these blocks from it later
- * waits for the donors' work too (rmm#2489).
+ * Moves stolen bags into `stream`'s own list once the stream waits for their work,
+ * and takes a block of `size` from it under the same lock, so that no other thief
+ * can take the merged blocks first. When that list records an event at every free
+ * (an unknown stream's), it records again after the waits, so that a third stream
+ * taking these blocks from it later waits for the donors' work too (rmm#2489).
  */
-static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size_t count)
+static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size_t count, size_t size,
+                          rmm_ds_free_block_t *block, bool *found)
 {
   rmm_status_t status = RMM_SUCCESS;
   for (size_t i = 0; i < count && status == RMM_SUCCESS; i++)
@@ -525,6 +527,7 @@ static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size
   for (size_t i = 0; i < count; i++)
     if (!pour(so->family, own->bag, loot[i].bag))
       loot[left++].bag = loot[i].bag;
+  *found = so->family->bag_take(own->bag, size, block);
   pthread_mutex_unlock(&own->lock);
   if (left != 0) {
     pthread_mutex_lock(&so->lock);
@@ -642,14 +645,17 @@ static size_t room(const rmm__so_t *so)
 /*
  * Asks the upstream for a chunk that holds `size`, with no lock held: first the
  * family's choice, then halving down to `size` while the upstream is out of memory.
- * One thread grows at a time; the others wait and search again (success with nothing
- * added), so threads that miss together grow the pool once (DALI#3258). `at_maximum`:
- * the maximum, not the upstream, left no room. The chunk goes to `stream`'s own list,
+ * One thread grows at a time; the others wait and search again (success, nothing
+ * found), so threads that miss together grow the pool once (DALI#3258). The grower
+ * takes its block before anyone can steal the chunk. `at_maximum`: the maximum, not
+ * the upstream, left no room. The chunk goes to `stream`'s own list,
  * since a stream-ordered upstream hands it out ordered on that stream.
  */
-static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, bool *at_maximum)
+static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds_free_block_t *block, bool *found,
+                         bool *at_maximum)
 {
   *at_maximum = false;
+  *found = false;
   pthread_mutex_lock(&so->lock);
   if (so->growing) {
     while (so->growing)
@@ -693,7 +699,9 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, bool *
   if (own != NULL)
     pthread_mutex_lock(&own->lock);
   bool added = status == RMM_SUCCESS && add_chunk(so, own->bag, (uintptr_t)base, want);
-  if (!added)
+  if (added)
+    *found = so->family->bag_take(own->bag, size, block);
+  else
     so->reserved -= want;
   so->growing = false;
   pthread_cond_broadcast(&so->grown);
@@ -745,23 +753,17 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
   (void)classify(so, stream, &own_key);
   loot_t one;
   if (steal_fitting(so, own_key, size, &one)) {
-    rmm_status_t status = adopt(so, stream, &one, 1);
-    if (status != RMM_SUCCESS)
-      return status;
-    status = take_own(so, size, stream, block, found);
+    rmm_status_t status = adopt(so, stream, &one, 1, size, block, found);
     if (status != RMM_SUCCESS || *found)
       return status;
   }
-  loot_t *loot;
+  loot_t *loot = NULL;
   size_t count;
   rmm_status_t status = steal_all(so, own_key, true, &loot, &count);
   if (status == RMM_SUCCESS && count != 0)
-    status = adopt(so, stream, loot, count);
-  if (status == RMM_SUCCESS)
-    free(loot);
-  if (status != RMM_SUCCESS)
-    return status;
-  return count != 0 ? take_own(so, size, stream, block, found) : RMM_SUCCESS;
+    status = adopt(so, stream, loot, count, size, block, found);
+  free(loot);
+  return status;
 }
 
 /*
@@ -781,11 +783,10 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     if (status != RMM_SUCCESS || found)
       return status;
     bool at_maximum;
-    status = grow(so, size, stream, &at_maximum);
+    status = grow(so, size, stream, block, &found, &at_maximum);
     if (status == RMM_SUCCESS) {
-      status = take_own(so, size, stream, block, &found);
-      if (status != RMM_SUCCESS || found)
-        return status;
+      if (found)
+        return RMM_SUCCESS;
       continue;
     }
     if (status != RMM_ERROR_OUT_OF_MEMORY)

@@ -574,13 +574,29 @@ END_TEST
 
 /* ---- threads ---- */
 
+/*
+ * Worker threads count their failures; the main thread asserts on the counts, since
+ * check's assertions may only run there when tests do not fork (valgrind runs).
+ */
 typedef struct worker {
   rmm_resource_t *pool;
   rmm_stream_t stream;
   uint64_t seed;
   size_t max_bytes;
   bool touch;
+  size_t failures;
+  unsigned char salt; /* part of every fill pattern, so that two workers' blocks differ */
 } worker_t;
+
+/* Whether every byte of the block still holds `tag`: nobody else wrote it. */
+static bool holds(const void *ptr, size_t bytes, unsigned char tag)
+{
+  const unsigned char *p = ptr;
+  for (size_t i = 0; i < bytes; i++)
+    if (p[i] != tag)
+      return false;
+  return true;
+}
 
 static void *work(void *arg)
 {
@@ -593,40 +609,50 @@ static void *work(void *arg)
     size_t slot = rmm_test_random(&w->seed) % SLOTS;
     live_t *b = &blocks[slot];
     if (b->addr != 0) {
-      if (w->touch)
-        rmm_test_check_fill((void *)b->addr, b->bytes, (unsigned char)slot);
-      RMM_CK(rmm_deallocate(w->pool, (void *)b->addr, b->bytes, b->stream));
+      if (w->touch && !holds((void *)b->addr, b->bytes, (unsigned char)(slot + w->salt)))
+        w->failures++;
+      w->failures += rmm_deallocate(w->pool, (void *)b->addr, b->bytes, b->stream) != RMM_SUCCESS;
       b->addr = 0;
     } else {
       b->bytes = 1 + rmm_test_random(&w->seed) % w->max_bytes;
       b->stream = streams[rmm_test_random(&w->seed) % 3];
       void *ptr;
-      RMM_CK(rmm_allocate(w->pool, &ptr, b->bytes, b->stream));
+      if (rmm_allocate(w->pool, &ptr, b->bytes, b->stream) != RMM_SUCCESS) {
+        w->failures++;
+        continue;
+      }
       b->addr = (uintptr_t)ptr;
       if (w->touch)
-        fill(ptr, b->bytes, (unsigned char)slot);
+        fill(ptr, b->bytes, (unsigned char)(slot + w->salt));
     }
     if (op % 1000 == 0) {
-      rmm_resource_stats_t stats = rmm_test_stats(w->pool);
-      ck_assert_uint_le(stats.bytes_in_use, stats.bytes_reserved);
+      rmm_resource_stats_t stats = {.struct_size = sizeof stats};
+      w->failures += rmm_resource_get_stats(w->pool, &stats) != RMM_SUCCESS ||
+                     stats.bytes_in_use > stats.bytes_reserved;
     }
   }
   for (size_t slot = 0; slot < SLOTS; slot++)
     if (blocks[slot].addr != 0)
-      RMM_CK(rmm_deallocate(w->pool, (void *)blocks[slot].addr, blocks[slot].bytes, blocks[slot].stream));
+      w->failures += rmm_deallocate(w->pool, (void *)blocks[slot].addr, blocks[slot].bytes, blocks[slot].stream) !=
+                     RMM_SUCCESS;
   return NULL;
 }
 
 static void run_workers(rmm_resource_t *pool, size_t threads, size_t max_bytes, bool touch, bool own_streams)
 {
-  pthread_t ids[16];
-  worker_t workers[16];
+  pthread_t *ids = calloc(threads, sizeof *ids);
+  worker_t *workers = calloc(threads, sizeof *workers);
   for (size_t i = 0; i < threads; i++) {
-    workers[i] = (worker_t){pool, own_streams ? STREAM(i + 1) : STREAM(1), i + 11, max_bytes, touch};
+    workers[i] = (worker_t){pool, own_streams ? STREAM(i + 1) : STREAM(1), i + 11, max_bytes, touch, 0,
+                            (unsigned char)(i * 67)};
     ck_assert_int_eq(pthread_create(&ids[i], NULL, work, &workers[i]), 0);
   }
-  for (size_t i = 0; i < threads; i++)
+  for (size_t i = 0; i < threads; i++) {
     pthread_join(ids[i], NULL);
+    ck_assert_msg(workers[i].failures == 0, "worker %zu saw %zu failures", i, workers[i].failures);
+  }
+  free(ids);
+  free(workers);
   rmm_resource_stats_t stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
@@ -637,6 +663,21 @@ START_TEST(test_threads_and_streams)
 {
   rmm_resource_t *pool = new_host_pool(MiB, 0);
   run_workers(pool, 8, 20000, true, true);
+  rmm_resource_release(pool);
+}
+END_TEST
+
+/*
+ * 4, 16 and 64 threads, each on its own stream and on the shared default and per-thread
+ * streams, over one pool: no block reaches two owners (fill patterns) and none is lost
+ * (all memory is free at the end).
+ */
+START_TEST(test_threads_scale)
+{
+  static const size_t counts[] = {4, 16, 64};
+  size_t threads = counts[_i];
+  rmm_resource_t *pool = new_host_pool(MiB, 0);
+  run_workers(pool, threads, 4000, true, true);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -654,8 +695,8 @@ END_TEST
 static void *take_one(void *arg)
 {
   worker_t *w = arg;
-  void *ptr;
-  RMM_CK(rmm_allocate(w->pool, &ptr, MiB, w->stream));
+  void *ptr = NULL;
+  w->failures = rmm_allocate(w->pool, &ptr, MiB, w->stream) != RMM_SUCCESS;
   w->seed = (uintptr_t)ptr;
   return NULL;
 }
@@ -670,8 +711,10 @@ START_TEST(test_simultaneous_misses)
     workers[i] = (worker_t){.pool = pool, .stream = STREAM(i + 1)};
     ck_assert_int_eq(pthread_create(&ids[i], NULL, take_one, &workers[i]), 0);
   }
-  for (int i = 0; i < 8; i++)
+  for (int i = 0; i < 8; i++) {
     pthread_join(ids[i], NULL);
+    ck_assert_uint_eq(workers[i].failures, 0);
+  }
   ck_assert_uint_le(rmm_test_stats(pool).bytes_reserved, 16 * MiB);
   for (int i = 0; i < 8; i++)
     RMM_CK(rmm_deallocate(pool, (void *)(uintptr_t)workers[i].seed, MiB, STREAM(i + 1)));
@@ -683,6 +726,7 @@ END_TEST
 typedef struct adaptor_worker {
   rmm_resource_t *mr;
   size_t ops;
+  atomic_size_t failures;
 } adaptor_worker_t;
 
 static void *same_sizes(void *arg)
@@ -691,9 +735,11 @@ static void *same_sizes(void *arg)
   void *ptrs[4];
   for (size_t i = 0; i < w->ops; i++) {
     for (int j = 0; j < 4; j++)
-      RMM_CK(rmm_allocate(w->mr, &ptrs[j], 512, NULL));
+      if (rmm_allocate(w->mr, &ptrs[j], 512, NULL) != RMM_SUCCESS)
+        atomic_fetch_add(&w->failures, 1);
     for (int j = 0; j < 4; j++)
-      RMM_CK(rmm_deallocate(w->mr, ptrs[j], 512, NULL));
+      if (rmm_deallocate(w->mr, ptrs[j], 512, NULL) != RMM_SUCCESS)
+        atomic_fetch_add(&w->failures, 1);
   }
   return NULL;
 }
@@ -704,11 +750,12 @@ START_TEST(test_adaptors_over_pool)
   RMM_CK(rmm_tracking_create(pool, false, &tracking));
   RMM_CK(rmm_statistics_create(tracking, &stats));
   pthread_t ids[16];
-  adaptor_worker_t worker = {stats, rmm_test_scaled(2000)};
+  adaptor_worker_t worker = {stats, rmm_test_scaled(2000), 0};
   for (int i = 0; i < 16; i++)
     ck_assert_int_eq(pthread_create(&ids[i], NULL, same_sizes, &worker), 0);
   for (int i = 0; i < 16; i++)
     pthread_join(ids[i], NULL);
+  ck_assert_uint_eq(atomic_load(&worker.failures), 0);
   rmm_statistics_t counts = {.struct_size = sizeof counts};
   RMM_CK(rmm_statistics_get(stats, &counts));
   ck_assert_int_eq(counts.current_bytes, 0);
@@ -810,13 +857,18 @@ START_TEST(test_registered_streams_make_no_cuda_call)
 }
 END_TEST
 
+typedef struct registrar {
+  uintptr_t base;
+  size_t failures;
+} registrar_t;
+
 static void *register_many(void *arg)
 {
-  uintptr_t base = (uintptr_t)arg;
+  registrar_t *r = arg;
   for (size_t i = 0; i < rmm_test_scaled(2000); i++) {
-    rmm_stream_t s = (rmm_stream_t)(base + 0x100 * (i % 50 + 1));
-    RMM_CK(rmm_stream_register(s));
-    RMM_CK(rmm_stream_unregister(s));
+    rmm_stream_t s = (rmm_stream_t)(r->base + 0x100 * (i % 50 + 1));
+    r->failures += rmm_stream_register(s) != RMM_SUCCESS;
+    r->failures += rmm_stream_unregister(s) != RMM_SUCCESS;
   }
   return NULL;
 }
@@ -824,10 +876,15 @@ static void *register_many(void *arg)
 START_TEST(test_registry_threads)
 {
   pthread_t ids[4];
-  for (uintptr_t i = 0; i < 4; i++)
-    ck_assert_int_eq(pthread_create(&ids[i], NULL, register_many, (void *)(0x100000 * (i + 1))), 0);
-  for (int i = 0; i < 4; i++)
+  registrar_t registrars[4];
+  for (uintptr_t i = 0; i < 4; i++) {
+    registrars[i] = (registrar_t){0x100000 * (i + 1), 0};
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, register_many, &registrars[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
     pthread_join(ids[i], NULL);
+    ck_assert_uint_eq(registrars[i].failures, 0);
+  }
   RMM_CK_STATUS(rmm_stream_unregister((rmm_stream_t)0x100100), RMM_ERROR_INVALID_ARGUMENT);
 }
 END_TEST
@@ -864,6 +921,7 @@ static Suite *pool_suite(void)
   tcase_add_test(streams, test_empty_stream_takes_from_others);
   tcase_add_test(streams, test_many_streams);
   tcase_add_test(streams, test_threads_and_streams);
+  tcase_add_loop_test(streams, test_threads_scale, 0, 3);
   tcase_add_test(streams, test_threads_one_stream);
   tcase_add_test(streams, test_simultaneous_misses);
   tcase_add_test(streams, test_adaptors_over_pool);
