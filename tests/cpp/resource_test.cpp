@@ -44,7 +44,7 @@ void counted_destroy(void *ctx) { ++static_cast<counted *>(ctx)->destroyed; }
 rmm::resource counted_resource(counted &c)
 {
   static const rmm_resource_ops_t ops = {sizeof(rmm_resource_ops_t), "counted", counted_allocate,
-                                         counted_deallocate, nullptr, counted_destroy};
+                                         counted_deallocate, nullptr, counted_destroy, nullptr};
   return rmm::custom_resource(ops, &c, RMM_HOST_ACCESSIBLE);
 }
 
