@@ -10,6 +10,7 @@ lib_librmm_la_SOURCES += \
 	lib/suballoc/ds/free_set.c lib/suballoc/ds/free_set.h \
 	lib/suballoc/stream_ordered.c lib/suballoc/stream_ordered.h \
 	lib/suballoc/pool.c \
+	lib/suballoc/vmm.c lib/suballoc/vmm.h \
 	lib/suballoc/fixed_size.c
 
 # binning
