@@ -10,6 +10,7 @@ dist_man_MANS += man/man3/rmm_cuda_async_view_create.3
 dist_man_MANS += man/man3/rmm_cuda_create.3
 dist_man_MANS += man/man3/rmm_deallocate.3
 dist_man_MANS += man/man3/rmm_deallocate_aligned.3
+dist_man_MANS += man/man3/rmm_expandable_pool_create.3
 dist_man_MANS += man/man3/rmm_get_current_device_resource.3
 dist_man_MANS += man/man3/rmm_get_per_device_resource.3
 dist_man_MANS += man/man3/rmm_host_create.3
