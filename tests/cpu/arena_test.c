@@ -1192,6 +1192,89 @@ START_TEST(test_trim_through_adaptors_and_reclaim_counts)
 }
 END_TEST
 
+/* B16: what a trim gives back is seen by a limit above the arena at once. */
+START_TEST(test_trim_frees_room_under_a_limit)
+{
+  rmm_resource_t *host = new_host(), *limit, *arena, *other;
+  RMM_CK(rmm_limiting_create(host, 4 * MiB, 0, &limit));
+  RMM_CK(rmm_arena_create(limit, 3 * MiB, false, &arena));
+  void *ptr = alloc_on(arena, 64 * KiB, STREAM(1));
+  RMM_CK(rmm_deallocate(arena, ptr, 64 * KiB, STREAM(1)));
+  size_t allocated = 0;
+  RMM_CK(rmm_limiting_allocated(limit, &allocated));
+  ck_assert_uint_eq(allocated, 3 * MiB);
+  /* A second arena of 3 MiB does not fit under the limit until the first gives its memory back. */
+  RMM_CK_STATUS(rmm_arena_create(limit, 3 * MiB, false, &other), RMM_ERROR_OUT_OF_MEMORY);
+  RMM_CK(rmm_resource_trim(arena, NULL));
+  RMM_CK(rmm_limiting_allocated(limit, &allocated));
+  ck_assert_uint_eq(allocated, 0);
+  RMM_CK(rmm_arena_create(limit, 3 * MiB, false, &other));
+  /* Now the first one cannot take its memory again: out of memory, counted, and no change. */
+  RMM_CK_STATUS(rmm_allocate(arena, &ptr, 256, STREAM(1)), RMM_ERROR_OUT_OF_MEMORY);
+  RMM_CK_MESSAGE_HAS("again after a trim");
+  ck_assert_uint_eq(stats_of(arena).oom_failures, 1);
+  rmm_resource_release(other);
+  ptr = alloc_on(arena, 256, STREAM(1));
+  RMM_CK(rmm_deallocate(arena, ptr, 256, STREAM(1)));
+  rmm_resource_release(arena);
+  rmm_resource_release(limit);
+  rmm_resource_release(host);
+}
+END_TEST
+
+/* B18: random allocations, frees and trims on several streams against a model of what is live. */
+START_TEST(test_trim_fuzz_against_a_model)
+{
+  enum { SLOTS = 48 };
+  rmm_resource_t *upstream, *arena = new_watched_arena(8 * MiB, &upstream);
+  block_t blocks[SLOTS] = {{0}};
+  size_t live_bytes = 0, live_count = 0;
+  uint64_t seed = 14;
+  size_t steps = rmm_test_scaled(4000);
+  for (size_t step = 0; step < steps; step++) {
+    uint64_t r = rmm_test_random(&seed);
+    block_t *block = &blocks[r % SLOTS];
+    if (r % 17 == 0) {
+      size_t held = stats_of(arena).bytes_reserved, released = 99;
+      RMM_CK(rmm_resource_trim(arena, &released));
+      /* The whole arena goes back exactly when nothing is live, and only then. */
+      ck_assert_uint_eq(released, live_count == 0 ? held : 0);
+      ck_assert_uint_eq(stats_of(upstream).bytes_in_use, live_count == 0 ? 0 : 8 * MiB);
+    } else if (block->ptr != NULL) {
+      for (size_t i = 0; i < block->bytes; i += 997)
+        check_byte(block, i);
+      check_byte(block, block->bytes - 1);
+      RMM_CK(rmm_deallocate(arena, block->ptr, block->bytes, block->stream));
+      live_bytes -= (block->bytes + 255) & ~(size_t)255;
+      live_count--;
+      block->ptr = NULL;
+    } else {
+      size_t bytes = (r >> 8) % 5 == 0 ? MiB + (r >> 16) % (MiB / 2) : 1 + (r >> 16) % (64 * KiB);
+      block->stream = STREAM(1 + (r >> 40) % 4);
+      void *ptr = NULL;
+      rmm_status_t status = rmm_allocate(arena, &ptr, bytes, block->stream);
+      if (status == RMM_ERROR_OUT_OF_MEMORY)
+        continue;
+      RMM_CK(status);
+      block->ptr = ptr;
+      block->bytes = bytes;
+      fill_block(block, (unsigned char)(r >> 32));
+      live_bytes += (bytes + 255) & ~(size_t)255;
+      live_count++;
+    }
+    ck_assert_uint_eq(stats_of(arena).bytes_in_use, live_bytes);
+  }
+  for (int i = 0; i < SLOTS; i++)
+    if (blocks[i].ptr != NULL)
+      RMM_CK(rmm_deallocate(arena, blocks[i].ptr, blocks[i].bytes, blocks[i].stream));
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 0);
+  rmm_resource_release(arena);
+  rmm_resource_release(upstream);
+}
+END_TEST
+
 typedef struct trim_worker {
   rmm_resource_t *arena;
   rmm_stream_t stream;
@@ -1290,6 +1373,8 @@ static Suite *arena_suite(void)
   tcase_add_test(trim, test_trim_keeps_an_arena_with_live_blocks);
   tcase_add_test(trim, test_trim_through_adaptors_and_reclaim_counts);
   tcase_add_test(trim, test_trim_races_with_allocations);
+  tcase_add_test(trim, test_trim_frees_room_under_a_limit);
+  tcase_add_test(trim, test_trim_fuzz_against_a_model);
   suite_add_tcase(suite, trim);
   return suite;
 }

@@ -146,6 +146,51 @@ START_TEST(many_steps_grow_the_step_table)
 }
 END_TEST
 
+/* Random growth and shrinking against a model of the steps; the first byte of each step keeps its mark. */
+START_TEST(random_steps_against_a_model)
+{
+  rmm__vmm_t *vmm = new_host(16 << 20);
+  size_t g = rmm__vmm_granularity(vmm);
+  size_t model[4096], count = 0, mapped = 0;
+  uint64_t seed = 4;
+  size_t steps = rmm_test_scaled(3000);
+  unsigned char *base = (unsigned char *)rmm__vmm_base(vmm);
+  for (size_t i = 0; i < steps; i++) {
+    uint64_t r = rmm_test_random(&seed);
+    if (r % 3 != 0) {
+      size_t want = 1 + (r >> 8) % (8 * g), added = 0;
+      rmm_status_t status = rmm__vmm_grow(vmm, want, &added);
+      size_t rounded = (want + g - 1) / g * g;
+      if (mapped + rounded > rmm__vmm_reserved(vmm) || count == sizeof model / sizeof model[0]) {
+        ck_assert_int_ne(status, RMM_SUCCESS);
+        continue;
+      }
+      RMM_CK(status);
+      ck_assert_uint_eq(added, rounded);
+      base[mapped] = (unsigned char)count;
+      model[count++] = added;
+      mapped += added;
+    } else {
+      size_t tail = (r >> 8) % (mapped + 1);
+      size_t expected = 0;
+      for (size_t k = count; k-- > 0 && expected + model[k] <= tail;)
+        expected += model[k];
+      ck_assert_uint_eq(rmm__vmm_shrinkable(vmm, tail), expected);
+      RMM_CK(rmm__vmm_shrink(vmm, expected));
+      while (expected > 0) {
+        expected -= model[--count];
+        mapped -= model[count];
+      }
+    }
+    ck_assert_uint_eq(rmm__vmm_mapped(vmm), mapped);
+    ck_assert_uint_eq(rmm__vmm_steps(vmm), count);
+    for (size_t k = 0, at = 0; k < count; at += model[k++])
+      ck_assert_uint_eq(base[at], (unsigned char)k);
+  }
+  rmm__vmm_destroy(vmm);
+}
+END_TEST
+
 static Suite *vmm_suite(void)
 {
   Suite *suite = suite_create("vmm");
@@ -156,6 +201,7 @@ static Suite *vmm_suite(void)
   tcase_add_test(tc, shrink_unmaps_whole_steps_from_the_end);
   tcase_add_test(tc, an_exhausted_reservation_is_out_of_memory);
   tcase_add_test(tc, many_steps_grow_the_step_table);
+  tcase_add_test(tc, random_steps_against_a_model);
   suite_add_tcase(suite, tc);
   return suite;
 }
