@@ -45,6 +45,7 @@ python_tests = \
 	python/tests/test_reinitialize.py \
 	python/tests/test_sizes.py \
 	python/tests/test_stream.py \
+	python/tests/test_trim.py \
 	python/tests/test_gpu.py
 EXTRA_DIST += tests/python.sh $(python_tests)
 if HAVE_PYTHON

@@ -129,6 +129,8 @@ RMM_API rmm_resource_t *rmm_resource_upstream(const rmm_resource_t *mr);
 #define RMM_STATS_FREE 0x4u
 /** @brief rmm_resource_stats_t::flags bit: upstream_chunks is known. */
 #define RMM_STATS_CHUNKS 0x8u
+/** @brief rmm_resource_stats_t::flags bit: allocation_retries, oom_failures and bytes_trimmed are known. */
+#define RMM_STATS_RECLAIM 0x10u
 
 /**
  * @brief What a resource holds, as far as it can know.
@@ -147,6 +149,9 @@ typedef struct rmm_resource_stats {
   size_t largest_free_block; /**< the largest request that can be served without growing */
   size_t free_blocks;        /**< the number of free blocks */
   size_t upstream_chunks;    /**< the number of chunks obtained from the upstream */
+  size_t allocation_retries; /**< allocations retried after trimming when the resource could not grow */
+  size_t oom_failures;       /**< allocations that failed with RMM_ERROR_OUT_OF_MEMORY */
+  size_t bytes_trimmed;      /**< bytes given back to the upstream by trims, rmm_resource_trim() or retries */
 } rmm_resource_stats_t;
 
 /**
@@ -157,6 +162,33 @@ typedef struct rmm_resource_stats {
  *         smaller than the first two members.
  */
 RMM_API rmm_status_t rmm_resource_get_stats(const rmm_resource_t *mr, rmm_resource_stats_t *out);
+
+/**
+ * @brief Gives back to the upstreams whatever a resource stack holds wholly free.
+ *
+ * The resource's own trim runs first, then its upstream's, down to the leaf, so an
+ * adaptor passes the call on with no code of its own. Sub-allocators (pool,
+ * fixed_size, arena, binning and the expandable pool) return every chunk, superblock
+ * or mapped range that holds no live block, once the work queued on the streams that
+ * freed into it has completed; leaf resources hold nothing to give back. A resource
+ * stays usable after a trim and grows again on demand (PyTorch's empty_cache()).
+ * @param mr the top of the stack; NULL means the current device resource.
+ * @param bytes_released receives the bytes given back, summed over the stack; may be NULL.
+ * @return RMM_SUCCESS; RMM_ERROR_CUDA when waiting for the streams fails (what was
+ *         released before the failure is still counted).
+ */
+RMM_API rmm_status_t rmm_resource_trim(rmm_resource_t *mr, size_t *bytes_released);
+
+/**
+ * @brief Restarts the peak figures of a resource stack from what is in use now.
+ *
+ * Every resource of the stack, from @p mr down to the leaf (and a binning resource's
+ * bins), sets its peak_bytes_in_use to its bytes_in_use; the statistics adaptor
+ * restarts the peaks of every open scope, and the tracking adaptor its peak.
+ * @param mr the top of the stack; NULL means the current device resource.
+ * @return RMM_SUCCESS, or RMM_ERROR_CUDA when there is no current device resource.
+ */
+RMM_API rmm_status_t rmm_resource_reset_peak(rmm_resource_t *mr);
 
 /**
  * @brief The operations of a custom resource (see rmm_resource_create()).
@@ -176,6 +208,8 @@ typedef struct rmm_resource_ops {
   bool (*is_equal)(const void *ctx, const void *other_ctx);
   /** Optional: called once, when the last reference is released. */
   void (*destroy)(void *ctx);
+  /** Optional: gives back what the resource holds free and adds the bytes to `*released` (see rmm_resource_trim()). */
+  rmm_status_t (*trim)(void *ctx, size_t *released);
 } rmm_resource_ops_t;
 
 /**

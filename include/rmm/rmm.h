@@ -17,6 +17,7 @@
 #include <rmm/binning.h>
 #include <rmm/fixed_size.h>
 #include <rmm/pool.h>
+#include <rmm/expandable_pool.h>
 
 /* adaptors */
 #include <rmm/aligned.h>

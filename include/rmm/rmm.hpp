@@ -448,6 +448,18 @@ public:
     return out;
   }
   /**
+   * @brief Gives back what the whole stack holds wholly free (rmm_resource_trim(); PyTorch's empty_cache()).
+   * @return the bytes given back, summed over the stack.
+   */
+  std::size_t trim() const
+  {
+    std::size_t released = 0;
+    detail::check(rmm_resource_trim(mr_, &released));
+    return released;
+  }
+  /** @brief Restarts the stack's peak figures from what is in use now (rmm_resource_reset_peak()). */
+  void reset_peak() const { detail::check(rmm_resource_reset_peak(mr_)); }
+  /**
    * @brief Whether memory of one can be freed by the other (rmm_resource_is_equal()).
    * @param other the other resource.
    * @return true for the same object or equal resources; two empty resources are equal.
@@ -590,6 +602,30 @@ inline resource pool_resource(const resource &upstream, std::size_t initial_size
 {
   return detail::make(
       [&](rmm_resource_t **out) { return rmm_pool_create(upstream.get(), initial_size, maximum_size, out); });
+}
+/**
+ * @brief A pool that grows one reserved range of virtual addresses in place (rmm_expandable_pool_create()).
+ * @param initial_size bytes mapped at creation.
+ * @param reservation bytes of addresses reserved; 0 means the device's memory.
+ * @param host map host memory instead of device memory.
+ * @return the resource.
+ */
+inline resource expandable_pool_resource(std::size_t initial_size = 0, std::size_t reservation = 0, bool host = false)
+{
+  rmm_expandable_pool_options_t options = RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.initial_size = initial_size;
+  options.reservation = reservation;
+  options.host = host;
+  return detail::make([&](rmm_resource_t **out) { return rmm_expandable_pool_create(&options, out); });
+}
+/**
+ * @brief An expandable pool with all its options (rmm_expandable_pool_create()).
+ * @param options start from RMM_EXPANDABLE_POOL_OPTIONS_INIT.
+ * @return the resource.
+ */
+inline resource expandable_pool_resource(const rmm_expandable_pool_options_t &options)
+{
+  return detail::make([&](rmm_resource_t **out) { return rmm_expandable_pool_create(&options, out); });
 }
 /**
  * @brief An arena allocator (rmm_arena_create()).

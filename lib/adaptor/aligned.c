@@ -166,12 +166,19 @@ static void aligned_destroy(void *state)
   free(al);
 }
 
+static void aligned_reset_peak(void *state)
+{
+  aligned_t *al = state;
+  rmm__usage_reset_peak(&al->usage);
+}
+
 static const rmm_impl_t aligned_impl = {
     .name = "aligned",
     .allocate = aligned_allocate,
     .deallocate = aligned_deallocate,
     .get_stats = aligned_get_stats,
     .destroy = aligned_destroy,
+    .reset_peak = aligned_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_aligned_create(rmm_resource_t *upstream, size_t alignment, size_t threshold,

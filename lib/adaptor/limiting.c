@@ -58,12 +58,19 @@ static void limiting_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&lim->usage, false, out);
 }
 
+static void limiting_reset_peak(void *state)
+{
+  limiting_t *lim = state;
+  rmm__usage_reset_peak(&lim->usage);
+}
+
 static const rmm_impl_t limiting_impl = {
     .name = "limiting",
     .allocate = limiting_allocate,
     .deallocate = limiting_deallocate,
     .get_stats = limiting_get_stats,
     .destroy = free,
+    .reset_peak = limiting_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_limiting_create(rmm_resource_t *upstream, size_t limit, size_t alignment,

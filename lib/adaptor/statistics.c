@@ -124,6 +124,18 @@ static void statistics_get_stats(const void *state, rmm_resource_stats_t *out)
   out->flags |= RMM_STATS_IN_USE;
 }
 
+/* Every open scope's peaks restart from its current values, so the folded peak is what is in use. */
+static void statistics_reset_peak(void *state)
+{
+  statistics_t *stats = state;
+  pthread_mutex_lock(&stats->lock);
+  for (size_t i = 0; i < stats->depth; i++) {
+    stats->scopes[i].bytes.peak = stats->scopes[i].bytes.value;
+    stats->scopes[i].count.peak = stats->scopes[i].count.value;
+  }
+  pthread_mutex_unlock(&stats->lock);
+}
+
 static void statistics_destroy(void *state)
 {
   statistics_t *stats = state;
@@ -138,6 +150,7 @@ static const rmm_impl_t statistics_impl = {
     .deallocate = statistics_deallocate,
     .get_stats = statistics_get_stats,
     .destroy = statistics_destroy,
+    .reset_peak = statistics_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_statistics_create(rmm_resource_t *upstream, rmm_resource_t **out)

@@ -152,6 +152,14 @@ static void tracking_get_stats(const void *state, rmm_resource_stats_t *out)
   out->flags |= RMM_STATS_IN_USE;
 }
 
+static void tracking_reset_peak(void *state)
+{
+  tracking_t *tr = state;
+  pthread_mutex_lock(&tr->lock);
+  tr->peak_bytes = tr->bytes;
+  pthread_mutex_unlock(&tr->lock);
+}
+
 static void tracking_destroy(void *state)
 {
   tracking_t *tr = state;
@@ -173,6 +181,7 @@ static const rmm_impl_t tracking_impl = {
     .deallocate = tracking_deallocate,
     .get_stats = tracking_get_stats,
     .destroy = tracking_destroy,
+    .reset_peak = tracking_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_tracking_create(rmm_resource_t *upstream, bool capture_stacks, rmm_resource_t **out)

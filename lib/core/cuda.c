@@ -222,3 +222,16 @@ rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_s
                               : rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaMemPrefetchAsync of %zu bytes at %p to device %d",
                                                bytes, ptr, device);
 }
+
+rmm_status_t rmm__cuda_driver_function(const char *symbol, void **function)
+{
+  enum cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+  *function = NULL;
+  cudaError_t error = cudaGetDriverEntryPointByVersion(symbol, function, 12000, cudaEnableDefault, &found);
+  if (error != cudaSuccess)
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaGetDriverEntryPointByVersion(%s)", symbol);
+  if (found != cudaDriverEntryPointSuccess || *function == NULL)
+    return rmm__fail(RMM_ERROR_NOT_SUPPORTED, "the CUDA driver %s %s",
+                     found == cudaDriverEntryPointVersionNotSufficent ? "is too old for" : "does not provide", symbol);
+  return RMM_SUCCESS;
+}

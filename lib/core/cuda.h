@@ -83,6 +83,13 @@ rmm_status_t rmm__cuda_prefetch(const void *ptr, size_t bytes, int device, rmm_s
  */
 rmm_status_t rmm__cuda_fail(int cuda_error, rmm_status_t status, const char *fmt, ...) RMM_FORMAT(3, 4);
 
+/*
+ * The CUDA driver's function `symbol` with its CUDA 12.0 signature, found through
+ * cudaGetDriverEntryPointByVersion so that librmm never links libcuda. A driver
+ * without the function is RMM_ERROR_NOT_SUPPORTED; a runtime failure RMM_ERROR_CUDA.
+ */
+rmm_status_t rmm__cuda_driver_function(const char *symbol, void **function);
+
 /* Whether a cudaError_t says that no GPU can be used (no device, no driver). */
 bool rmm__cuda_error_is_no_device(int cuda_error);
 

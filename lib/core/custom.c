@@ -53,6 +53,18 @@ static void custom_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&custom->usage, false, out);
 }
 
+static rmm_status_t custom_trim(void *state, size_t *released)
+{
+  custom_t *custom = state;
+  return custom->ops.trim != NULL ? custom->ops.trim(custom->ctx, released) : RMM_SUCCESS;
+}
+
+static void custom_reset_peak(void *state)
+{
+  custom_t *custom = state;
+  rmm__usage_reset_peak(&custom->usage);
+}
+
 static void custom_destroy(void *state)
 {
   custom_t *custom = state;
@@ -69,6 +81,8 @@ static const rmm_impl_t custom_impl = {
     .is_equal = custom_is_equal,
     .get_stats = custom_get_stats,
     .destroy = custom_destroy,
+    .trim = custom_trim,
+    .reset_peak = custom_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_resource_create(const rmm_resource_ops_t *ops, void *ctx, unsigned properties,

@@ -56,6 +56,14 @@ void rmm__usage_stats(const rmm_usage_t *usage, bool reserved_is_in_use, rmm_res
   }
 }
 
+void rmm__reclaim_stats(const rmm_reclaim_t *reclaim, rmm_resource_stats_t *out)
+{
+  out->allocation_retries = atomic_load_explicit(&reclaim->retries, memory_order_relaxed);
+  out->oom_failures = atomic_load_explicit(&reclaim->oom_failures, memory_order_relaxed);
+  out->bytes_trimmed = atomic_load_explicit(&reclaim->bytes_trimmed, memory_order_relaxed);
+  out->flags |= RMM_STATS_RECLAIM;
+}
+
 /*
  * The verbs with a NULL resource use the current device resource, held for the length
  * of the call so that another thread's set cannot destroy it underneath.
@@ -195,5 +203,53 @@ RMM_API rmm_status_t rmm_resource_get_stats(const rmm_resource_t *mr, rmm_resour
   size_t filled = wanted < sizeof full ? wanted : sizeof full;
   full.struct_size = filled;
   memcpy(out, &full, filled);
+  return RMM_SUCCESS;
+}
+
+/*
+ * Each resource of the stack trims its own memory, top first: what a sub-allocator
+ * gives back lands in its upstream, which may then hold more wholly free memory.
+ */
+RMM_API rmm_status_t rmm_resource_trim(rmm_resource_t *mr, size_t *bytes_released)
+{
+  size_t total = 0;
+  if (bytes_released != NULL)
+    *bytes_released = 0;
+  rmm_resource_t *held = NULL;
+  if (mr == NULL) {
+    rmm_status_t status = acquire_current("rmm_resource_trim", &held);
+    if (status != RMM_SUCCESS)
+      return status;
+    mr = held;
+  }
+  rmm_status_t status = RMM_SUCCESS;
+  for (rmm_resource_t *level = mr; level != NULL && status == RMM_SUCCESS; level = level->upstream) {
+    if (level->impl->trim == NULL)
+      continue;
+    size_t released = 0;
+    status = level->impl->trim(level->state, &released);
+    total += released;
+    if (released != 0)
+      RMM_LOG(RMM_LOG_DEBUG, "%s resource %p: trim gave back %zu bytes", level->name, (void *)level, released);
+  }
+  rmm_resource_release(held);
+  if (bytes_released != NULL)
+    *bytes_released = total;
+  return status;
+}
+
+RMM_API rmm_status_t rmm_resource_reset_peak(rmm_resource_t *mr)
+{
+  rmm_resource_t *held = NULL;
+  if (mr == NULL) {
+    rmm_status_t status = acquire_current("rmm_resource_reset_peak", &held);
+    if (status != RMM_SUCCESS)
+      return status;
+    mr = held;
+  }
+  for (rmm_resource_t *level = mr; level != NULL; level = level->upstream)
+    if (level->impl->reset_peak != NULL)
+      level->impl->reset_peak(level->state);
+  rmm_resource_release(held);
   return RMM_SUCCESS;
 }

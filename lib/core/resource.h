@@ -23,6 +23,14 @@ typedef struct rmm_impl {
   void (*get_stats)(const void *state, rmm_resource_stats_t *out);
   /* Optional; runs once at the last release, before the upstream is released. */
   void (*destroy)(void *state);
+  /*
+   * Optional: returns to the upstream what the resource holds wholly free and adds the
+   * bytes to `*released` (which arrives at 0). Only this resource's own memory:
+   * rmm_resource_trim() goes on to the upstream itself.
+   */
+  rmm_status_t (*trim)(void *state, size_t *released);
+  /* Optional: the resource's peak figures restart from what is in use now (not the upstream's). */
+  void (*reset_peak)(void *state);
 } rmm_impl_t;
 
 struct rmm_resource {
@@ -98,6 +106,32 @@ static inline void rmm__usage_sub(rmm_usage_t *usage, size_t bytes)
 {
   atomic_fetch_sub_explicit(&usage->in_use, bytes, memory_order_relaxed);
 }
+
+/* The peak restarts from what is in use now. */
+static inline void rmm__usage_reset_peak(rmm_usage_t *usage)
+{
+  atomic_store_explicit(&usage->peak, atomic_load_explicit(&usage->in_use, memory_order_relaxed),
+                        memory_order_relaxed);
+}
+
+/*
+ * What a sub-allocator did under pressure, for rmm_resource_get_stats() (RMM_STATS_RECLAIM):
+ * allocations retried after a trim, allocations that failed for want of memory, and the
+ * bytes trim gave back to the upstream. Updated without a lock.
+ */
+typedef struct rmm_reclaim {
+  atomic_size_t retries;
+  atomic_size_t oom_failures;
+  atomic_size_t bytes_trimmed;
+} rmm_reclaim_t;
+
+static inline void rmm__reclaim_count(atomic_size_t *counter, size_t amount)
+{
+  atomic_fetch_add_explicit(counter, amount, memory_order_relaxed);
+}
+
+/* Fills the reclaim fields of `out` and sets RMM_STATS_RECLAIM. */
+void rmm__reclaim_stats(const rmm_reclaim_t *reclaim, rmm_resource_stats_t *out);
 
 /* Fills the in-use fields of `out` from `usage`; leaf resources reserve what they hand out. */
 void rmm__usage_stats(const rmm_usage_t *usage, bool reserved_is_in_use, rmm_resource_stats_t *out);

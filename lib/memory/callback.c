@@ -43,12 +43,19 @@ static void callback_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&callback->usage, false, out);
 }
 
+static void callback_reset_peak(void *state)
+{
+  callback_t *callback = state;
+  rmm__usage_reset_peak(&callback->usage);
+}
+
 static const rmm_impl_t callback_impl = {
     .name = "callback",
     .allocate = callback_allocate,
     .deallocate = callback_deallocate,
     .get_stats = callback_get_stats,
     .destroy = free,
+    .reset_peak = callback_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_callback_create(rmm_allocate_callback_t allocate, rmm_deallocate_callback_t deallocate,

@@ -74,6 +74,12 @@ static void async_destroy(void *state)
   free(async);
 }
 
+static void async_reset_peak(void *state)
+{
+  async_pool_t *async = state;
+  rmm__usage_reset_peak(&async->usage);
+}
+
 static const rmm_impl_t cuda_async_impl = {
     .name = "cuda_async",
     .allocate = async_allocate,
@@ -81,6 +87,7 @@ static const rmm_impl_t cuda_async_impl = {
     .is_equal = async_is_equal,
     .get_stats = async_get_stats,
     .destroy = async_destroy,
+    .reset_peak = async_reset_peak,
 };
 
 static const rmm_impl_t cuda_async_view_impl = {
@@ -90,6 +97,7 @@ static const rmm_impl_t cuda_async_view_impl = {
     .is_equal = async_is_equal,
     .get_stats = async_get_stats,
     .destroy = async_destroy,
+    .reset_peak = async_reset_peak,
 };
 
 static const rmm_impl_t cuda_async_managed_impl = {
@@ -99,6 +107,7 @@ static const rmm_impl_t cuda_async_managed_impl = {
     .is_equal = async_is_equal,
     .get_stats = async_get_stats,
     .destroy = async_destroy,
+    .reset_peak = async_reset_peak,
 };
 
 static rmm_status_t current_device(const char *caller, int *device)

@@ -65,4 +65,10 @@ void rmm__leaf_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&leaf->usage, true, out);
 }
 
+void rmm__leaf_reset_peak(void *state)
+{
+  rmm_leaf_t *leaf = state;
+  rmm__usage_reset_peak(&leaf->usage);
+}
+
 void rmm__leaf_destroy(void *state) { free(state); }

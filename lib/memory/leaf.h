@@ -18,9 +18,10 @@ rmm_status_t rmm__leaf_allocation_failed(const char *family, const char *call, i
 /* Creates a leaf resource of `impl` with fresh counters. */
 rmm_status_t rmm__leaf_create(const rmm_impl_t *impl, unsigned properties, rmm_resource_t **out);
 
-/* The is_equal, get_stats and destroy of every stateless leaf. */
+/* The is_equal, get_stats, reset_peak and destroy of every stateless leaf. */
 bool rmm__leaf_always_equal(const void *state, const void *other_state);
 void rmm__leaf_get_stats(const void *state, rmm_resource_stats_t *out);
+void rmm__leaf_reset_peak(void *state);
 void rmm__leaf_destroy(void *state);
 
 #endif

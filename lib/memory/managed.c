@@ -38,6 +38,7 @@ static const rmm_impl_t managed_impl = {
     .deallocate = managed_deallocate,
     .is_equal = rmm__leaf_always_equal,
     .get_stats = rmm__leaf_get_stats,
+    .reset_peak = rmm__leaf_reset_peak,
     .destroy = rmm__leaf_destroy,
 };
 

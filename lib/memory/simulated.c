@@ -67,12 +67,19 @@ static void simulated_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&sim->usage, true, out);
 }
 
+static void simulated_reset_peak(void *state)
+{
+  simulated_t *sim = state;
+  rmm__usage_reset_peak(&sim->usage);
+}
+
 static const rmm_impl_t simulated_impl = {
     .name = "simulated",
     .allocate = simulated_allocate,
     .deallocate = simulated_deallocate,
     .get_stats = simulated_get_stats,
     .destroy = free,
+    .reset_peak = simulated_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_simulated_create(size_t capacity, rmm_resource_t **out)

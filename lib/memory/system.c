@@ -126,6 +126,12 @@ static void system_get_stats(const void *state, rmm_resource_stats_t *out)
   rmm__usage_stats(&system->usage, true, out);
 }
 
+static void system_reset_peak(void *state)
+{
+  system_state_t *system = state;
+  rmm__usage_reset_peak(&system->usage);
+}
+
 static const rmm_impl_t system_impl = {
     .name = "system",
     .allocate = system_allocate,
@@ -133,6 +139,7 @@ static const rmm_impl_t system_impl = {
     .is_equal = rmm__leaf_always_equal,
     .get_stats = system_get_stats,
     .destroy = free,
+    .reset_peak = system_reset_peak,
 };
 
 static const rmm_impl_t sam_headroom_impl = {
@@ -142,6 +149,7 @@ static const rmm_impl_t sam_headroom_impl = {
     .is_equal = sam_is_equal,
     .get_stats = system_get_stats,
     .destroy = free,
+    .reset_peak = system_reset_peak,
 };
 
 static rmm_status_t create(const rmm_impl_t *impl, size_t headroom, rmm_resource_t **out)

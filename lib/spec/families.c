@@ -77,6 +77,16 @@ static rmm_status_t build_pool(rmm_resource_t *upstream, const spec_value_t *v, 
   return rmm_pool_create(upstream, v[0].number, v[1].number, out);
 }
 
+static rmm_status_t build_expandable_pool(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
+{
+  (void)upstream;
+  rmm_expandable_pool_options_t options = RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.initial_size = v[0].number;
+  options.reservation = v[1].number;
+  options.host = v[2].number != 0;
+  return rmm_expandable_pool_create(&options, out);
+}
+
 static rmm_status_t build_fixed_size(rmm_resource_t *upstream, const spec_value_t *v, rmm_resource_t **out)
 {
   return rmm_fixed_size_create(upstream, v[0].number, v[1].number, out);
@@ -159,6 +169,13 @@ static const spec_family_t families[] = {
      2,
      {{"initial_size", "initial", SPEC_SIZE, false, 0}, {"maximum_size", "maximum", SPEC_SIZE, false, 0}},
      build_pool},
+    {"expandable_pool",
+     false,
+     3,
+     {{"initial_size", "initial", SPEC_SIZE, false, 0},
+      {"reservation", NULL, SPEC_SIZE, false, 0},
+      {"host", NULL, SPEC_BOOL, false, 0}},
+     build_expandable_pool},
     {"arena",
      true,
      2,

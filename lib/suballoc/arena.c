@@ -9,7 +9,9 @@
  * Freed on its own arena's stream, it is reused there at once; freed on another stream,
  * or when it is a large block, the freeing stream is synchronised first, so the
  * memory is idle when it reaches another stream. Empty superblocks leave an arena
- * only when an allocation fails (defragmentation), after a device synchronisation.
+ * only when an allocation fails (defragmentation) or on a trim, after a device
+ * synchronisation; a trim that finds nothing allocated gives the global arena back to
+ * the upstream, and the next allocation takes it again.
  * Over a host-only upstream there is nothing to synchronise and no CUDA call is made.
  *
  * Locking: each arena has its own lock, the global arena another; the common path
@@ -169,6 +171,8 @@ static arena_t *existing_stream_arena(const arena_state_t *state, rmm_stream_t s
 /* Takes a superblock for `arena` and allocates from it; the arena's and the global lock held. */
 static arena_heap_result_t grow_and_allocate(arena_state_t *state, arena_t *arena, size_t bytes, uintptr_t *address)
 {
+  if (atomic_load_explicit(&state->released, memory_order_relaxed))
+    return ARENA_HEAP_NO_FIT;
   arena_span_t *span = arena_spans_take(&state->spans, bytes, arena, ARENA_COVER_ALL);
   if (span == NULL)
     return ARENA_HEAP_NO_FIT;
@@ -194,6 +198,8 @@ static arena_heap_result_t small_allocate(arena_state_t *state, arena_t *arena, 
 /* A request above 1 MiB: a span of its own; the global lock held. */
 static arena_heap_result_t large_allocate(arena_state_t *state, size_t bytes, uintptr_t *address)
 {
+  if (atomic_load_explicit(&state->released, memory_order_relaxed))
+    return ARENA_HEAP_NO_FIT;
   arena_span_t *span = arena_spans_take(&state->spans, bytes, NULL, ARENA_COVER_BASE);
   if (span == NULL)
     return ARENA_HEAP_NO_FIT;
@@ -231,7 +237,8 @@ static free_summary_t summarise(arena_state_t *state)
   }
   pthread_mutex_unlock(&state->arenas_lock);
   pthread_mutex_lock(&state->global_lock);
-  add_spans(&summary, &state->spans);
+  if (!atomic_load_explicit(&state->released, memory_order_relaxed))
+    add_spans(&summary, &state->spans);
   pthread_mutex_unlock(&state->global_lock);
   return summary;
 }
@@ -278,6 +285,7 @@ static void dump_state(arena_state_t *state, size_t bytes)
 /* No lock held. */
 static rmm_status_t out_of_memory(arena_state_t *state, size_t bytes)
 {
+  rmm__reclaim_count(&state->reclaim.oom_failures, 1);
   if (state->dump_log_on_failure)
     dump_state(state, bytes);
   free_summary_t summary = summarise(state);
@@ -328,6 +336,60 @@ static void give_back(arena_state_t *state, arena_span_t *collected)
 }
 
 /*
+ * Memory for the global arena again, after a trim gave it back: taken from the upstream
+ * with no lock held, installed by install_memory() under the global lock.
+ */
+static rmm_status_t take_fresh_memory(arena_state_t *state, void **memory)
+{
+  char size[RMM_BYTES_TEXT], reason[256];
+  *memory = NULL;
+  rmm_status_t status = rmm_allocate(state->upstream, memory, state->size, RMM_STREAM_DEFAULT);
+  if (status == RMM_SUCCESS && state->device)
+    status = rmm__cuda_stream_synchronize(RMM_STREAM_DEFAULT);
+  if (status == RMM_SUCCESS)
+    return RMM_SUCCESS;
+  snprintf(reason, sizeof reason, "%s", rmm_last_error_message());
+  (void)rmm_deallocate(state->upstream, *memory, state->size, RMM_STREAM_DEFAULT);
+  *memory = NULL;
+  if (status == RMM_ERROR_OUT_OF_MEMORY)
+    rmm__reclaim_count(&state->reclaim.oom_failures, 1);
+  return rmm__fail(status, "arena: the upstream cannot provide the arena (%s) again after a trim: %s",
+                   rmm__format_bytes(state->size, size), reason);
+}
+
+/* Makes `*memory` the global arena if it is still given back, and then sets *memory to NULL; global lock held. */
+static void install_memory(arena_state_t *state, void **memory)
+{
+  if (*memory == NULL || !atomic_load_explicit(&state->released, memory_order_relaxed) ||
+      !arena_spans_rebase(&state->spans, (uintptr_t)*memory))
+    return;
+  state->memory = *memory;
+  atomic_store_explicit(&state->released, false, memory_order_relaxed);
+  RMM_LOG(RMM_LOG_DEBUG, "arena: took the global arena again at %p", *memory);
+  *memory = NULL;
+}
+
+/* Memory that another thread's install made unneeded goes back to the upstream. */
+static void drop_memory(arena_state_t *state, void *memory)
+{
+  if (memory != NULL)
+    (void)rmm_deallocate(state->upstream, memory, state->size, RMM_STREAM_DEFAULT);
+}
+
+static rmm_status_t reacquire(arena_state_t *state)
+{
+  void *memory;
+  rmm_status_t status = take_fresh_memory(state, &memory);
+  if (status != RMM_SUCCESS)
+    return status;
+  pthread_mutex_lock(&state->global_lock);
+  install_memory(state, &memory);
+  pthread_mutex_unlock(&state->global_lock);
+  drop_memory(state, memory);
+  return RMM_SUCCESS;
+}
+
+/*
  * The last resort: a free block of another arena. The other arena's stream may still
  * use memory freed into it, so the device is synchronised while that arena is locked
  * (no free can slip in). The block stays in that arena's superblock: freeing it later
@@ -356,37 +418,62 @@ static rmm_status_t borrow(arena_state_t *state, const arena_t *arena, size_t by
 }
 
 /*
- * The slow path when nothing fits (RMM's defragmentation): every arena's empty
- * superblocks go back to the global arena once the device has been synchronised
- * (memory freed on any stream is then idle), and the request is tried again, holding
- * the global lock from the give-back on so that no one else takes what it freed.
- * Then a free block of another arena is borrowed before giving up. `arena` is NULL
- * for a large request.
+ * One round of the slow path: every arena's empty superblocks go back to the global
+ * arena once the device has been synchronised (memory freed on any stream is then
+ * idle), and the request is tried again, holding the global lock from the give-back on
+ * so that no one else takes what it freed. When a trim had given the arena back, the
+ * fresh memory is installed under that same lock. `arena` is NULL for a large request.
  */
-static rmm_status_t defragment_and_retry(arena_state_t *state, arena_t *arena, size_t rounded, size_t bytes,
-                                         uintptr_t *address)
+static rmm_status_t defragment_round(arena_state_t *state, arena_t *arena, size_t rounded, uintptr_t *address,
+                                     arena_heap_result_t *result)
 {
-  size_t released = 0;
-  arena_span_t *collected = collect_empty(state, &released);
-  rmm_status_t status = state->device ? rmm__cuda_device_synchronize() : RMM_SUCCESS;
-  arena_heap_result_t result = ARENA_HEAP_NO_FIT;
+  void *fresh = NULL;
+  rmm_status_t status = RMM_SUCCESS;
+  if (atomic_load_explicit(&state->released, memory_order_relaxed))
+    status = take_fresh_memory(state, &fresh);
+  if (status != RMM_SUCCESS)
+    return status;
+  size_t collected_count = 0;
+  arena_span_t *collected = collect_empty(state, &collected_count);
+  status = state->device ? rmm__cuda_device_synchronize() : RMM_SUCCESS;
+  *result = ARENA_HEAP_NO_FIT;
   if (arena != NULL)
     pthread_mutex_lock(&arena->lock);
   pthread_mutex_lock(&state->global_lock);
   give_back(state, collected);
+  install_memory(state, &fresh);
   if (status == RMM_SUCCESS) {
     if (arena == NULL) {
-      result = large_allocate(state, rounded, address);
+      *result = large_allocate(state, rounded, address);
     } else {
-      result = arena_heap_allocate(&arena->heap, rounded, address);
-      if (result == ARENA_HEAP_NO_FIT)
-        result = grow_and_allocate(state, arena, rounded, address);
+      *result = arena_heap_allocate(&arena->heap, rounded, address);
+      if (*result == ARENA_HEAP_NO_FIT)
+        *result = grow_and_allocate(state, arena, rounded, address);
     }
   }
   pthread_mutex_unlock(&state->global_lock);
   if (arena != NULL)
     pthread_mutex_unlock(&arena->lock);
-  RMM_LOG(RMM_LOG_DEBUG, "arena: defragmented: %zu empty superblocks returned to the global arena", released);
+  drop_memory(state, fresh);
+  RMM_LOG(RMM_LOG_DEBUG, "arena: defragmented: %zu empty superblocks returned to the global arena",
+          collected_count);
+  return status;
+}
+
+/*
+ * The slow path when nothing fits (RMM's defragmentation), then a free block of another
+ * arena before giving up. A second round runs only when a trim gave the arena back
+ * while the first one was under way.
+ */
+static rmm_status_t defragment_and_retry(arena_state_t *state, arena_t *arena, size_t rounded, size_t bytes,
+                                         uintptr_t *address)
+{
+  rmm__reclaim_count(&state->reclaim.retries, 1);
+  arena_heap_result_t result = ARENA_HEAP_NO_FIT;
+  rmm_status_t status = defragment_round(state, arena, rounded, address, &result);
+  if (status == RMM_SUCCESS && result == ARENA_HEAP_NO_FIT &&
+      atomic_load_explicit(&state->released, memory_order_relaxed))
+    status = defragment_round(state, arena, rounded, address, &result);
   if (status == RMM_SUCCESS && result == ARENA_HEAP_NO_FIT)
     status = borrow(state, arena, rounded, address, &result);
   if (status != RMM_SUCCESS)
@@ -409,6 +496,11 @@ static rmm_status_t arena_allocate(void *raw, void **ptr, size_t bytes, size_t a
   if (!rmm__align_up(bytes, RMM_ALLOCATION_ALIGNMENT, &rounded))
     rounded = SIZE_MAX & ~(RMM_ALLOCATION_ALIGNMENT - 1);
 
+  if (atomic_load_explicit(&state->released, memory_order_relaxed)) {
+    rmm_status_t status = reacquire(state);
+    if (status != RMM_SUCCESS)
+      return status;
+  }
   uintptr_t address = 0;
   arena_t *arena = NULL;
   arena_heap_result_t result;
@@ -524,12 +616,56 @@ static void arena_get_stats(const void *raw, rmm_resource_stats_t *out)
   arena_state_t *state = (arena_state_t *)raw;
   rmm__usage_stats(&state->usage, false, out);
   free_summary_t summary = summarise(state);
-  out->bytes_reserved = state->size;
+  bool held = !atomic_load_explicit(&state->released, memory_order_relaxed);
+  out->bytes_reserved = held ? state->size : 0;
   out->free_bytes = summary.bytes;
   out->free_blocks = summary.blocks;
   out->largest_free_block = summary.largest;
-  out->upstream_chunks = 1;
+  out->upstream_chunks = held ? 1 : 0;
   out->flags |= RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS;
+  rmm__reclaim_stats(&state->reclaim, out);
+}
+
+/*
+ * Empty superblocks go back to the global arena once the device has run the work queued
+ * before (as defragmentation does); when nothing at all is allocated then, the global
+ * arena itself goes back to the upstream, and the next allocation takes it again.
+ */
+static rmm_status_t arena_trim(void *raw, size_t *released)
+{
+  arena_state_t *state = raw;
+  size_t count = 0;
+  arena_span_t *collected = collect_empty(state, &count);
+  rmm_status_t status = state->device && count > 0 ? rmm__cuda_device_synchronize() : RMM_SUCCESS;
+  void *memory = NULL;
+  pthread_mutex_lock(&state->global_lock);
+  give_back(state, collected);
+  if (status == RMM_SUCCESS && !atomic_load_explicit(&state->released, memory_order_relaxed) &&
+      arena_spans_all_free(&state->spans)) {
+    memory = state->memory;
+    atomic_store_explicit(&state->released, true, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&state->global_lock);
+  if (memory == NULL)
+    return status;
+  status = rmm_deallocate(state->upstream, memory, state->size, RMM_STREAM_DEFAULT);
+  if (status != RMM_SUCCESS) {
+    /* The upstream kept it: the arena still holds the memory. */
+    pthread_mutex_lock(&state->global_lock);
+    atomic_store_explicit(&state->released, false, memory_order_relaxed);
+    pthread_mutex_unlock(&state->global_lock);
+    return status;
+  }
+  *released += state->size;
+  rmm__reclaim_count(&state->reclaim.bytes_trimmed, state->size);
+  RMM_LOG(RMM_LOG_DEBUG, "arena: trimmed: returned the global arena at %p to the upstream", memory);
+  return RMM_SUCCESS;
+}
+
+static void arena_reset_peak(void *raw)
+{
+  arena_state_t *state = raw;
+  rmm__usage_reset_peak(&state->usage);
 }
 
 static void free_state(arena_state_t *state)
@@ -554,8 +690,10 @@ static void arena_destroy(void *raw)
      gone at process exit) leaves nothing better to do than to go on. */
   if (state->device)
     (void)rmm__cuda_device_synchronize();
-  (void)rmm_deallocate(state->upstream, state->memory, state->size, RMM_STREAM_DEFAULT);
-  RMM_LOG(RMM_LOG_DEBUG, "arena: returned the global arena at %p to the upstream", state->memory);
+  if (!atomic_load_explicit(&state->released, memory_order_relaxed)) {
+    (void)rmm_deallocate(state->upstream, state->memory, state->size, RMM_STREAM_DEFAULT);
+    RMM_LOG(RMM_LOG_DEBUG, "arena: returned the global arena at %p to the upstream", state->memory);
+  }
   free_state(state);
 }
 
@@ -565,6 +703,8 @@ static const rmm_impl_t arena_impl = {
     .deallocate = arena_deallocate,
     .get_stats = arena_get_stats,
     .destroy = arena_destroy,
+    .trim = arena_trim,
+    .reset_peak = arena_reset_peak,
 };
 
 /* The global arena's size: RMM's rules (0: half the free device memory; at least 1 MiB). */

@@ -7,6 +7,7 @@
 #define RMM_SUBALLOC_ARENA_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdalign.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ typedef struct arena_state {
   rmm_resource_t *upstream;
   void *memory;
   size_t size;
+  /* The global arena went back to the upstream (trim); written under global_lock. */
+  atomic_bool released;
   bool device; /* the upstream is device accessible: synchronise when memory changes streams */
   bool dump_log_on_failure;
 
@@ -43,6 +46,7 @@ typedef struct arena_state {
 
   /* A cache line of its own: every thread writes it, the fields above are read on every call. */
   alignas(64) rmm_usage_t usage;
+  rmm_reclaim_t reclaim;
   struct arena_state *next_live; /* the registry of live arena resources (arena_threads.c) */
 } arena_state_t;
 

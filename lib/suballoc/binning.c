@@ -169,6 +169,31 @@ static void binning_get_stats(const void *raw, rmm_resource_stats_t *out)
   out->flags |= sum.flags;
 }
 
+/*
+ * The bins are resources of their own, often over the same upstream: each one's stack
+ * is trimmed here, and rmm_resource_trim() then goes on with the binning resource's
+ * upstream (trimming a level twice gives back nothing more).
+ */
+static rmm_status_t binning_trim(void *raw, size_t *released)
+{
+  binning_t *state = raw;
+  rmm_status_t status = RMM_SUCCESS;
+  for (size_t i = 0; i < state->bin_count && status == RMM_SUCCESS; i++) {
+    size_t bin_released = 0;
+    status = rmm_resource_trim(state->bins[i].mr, &bin_released);
+    *released += bin_released;
+  }
+  return status;
+}
+
+static void binning_reset_peak(void *raw)
+{
+  binning_t *state = raw;
+  rmm__usage_reset_peak(&state->usage);
+  for (size_t i = 0; i < state->bin_count; i++)
+    (void)rmm_resource_reset_peak(state->bins[i].mr);
+}
+
 static void binning_destroy(void *raw)
 {
   binning_t *state = raw;
@@ -184,6 +209,8 @@ static const rmm_impl_t binning_impl = {
     .deallocate = binning_deallocate,
     .get_stats = binning_get_stats,
     .destroy = binning_destroy,
+    .trim = binning_trim,
+    .reset_peak = binning_reset_peak,
 };
 
 RMM_API rmm_status_t rmm_binning_create(rmm_resource_t *upstream, rmm_resource_t **out)

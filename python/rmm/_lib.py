@@ -177,6 +177,9 @@ class ResourceStats(Structure):
         ("largest_free_block", c_size_t),
         ("free_blocks", c_size_t),
         ("upstream_chunks", c_size_t),
+        ("allocation_retries", c_size_t),
+        ("oom_failures", c_size_t),
+        ("bytes_trimmed", c_size_t),
     ]
 
 
@@ -191,6 +194,18 @@ class Statistics(Structure):
         ("current_count", c_int64),
         ("peak_count", c_int64),
         ("total_count", c_int64),
+    ]
+
+
+class ExpandablePoolOptions(Structure):
+    """rmm_expandable_pool_options_t"""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("initial_size", c_size_t),
+        ("reservation", c_size_t),
+        ("device", c_int),
+        ("host", c_bool),
     ]
 
 
@@ -269,6 +284,8 @@ _PROTOTYPES = {
     "rmm_resource_name": (c_char_p, [_p]),
     "rmm_resource_upstream": (_p, [_p]),
     "rmm_resource_get_stats": (STATUS, [_p, POINTER(ResourceStats)]),
+    "rmm_resource_trim": (STATUS, [_p, _psz]),
+    "rmm_resource_reset_peak": (STATUS, [_p]),
     "rmm_callback_create": (STATUS, [ALLOCATE_CALLBACK, DEALLOCATE_CALLBACK, _p, _pp]),
     "rmm_resource_create": (STATUS, [POINTER(ResourceOps), _p, c_uint, _pp]),
     # memory.h
@@ -292,6 +309,7 @@ _PROTOTYPES = {
     "rmm_binning_create_range": (STATUS, [_p, c_int, c_int, _pp]),
     "rmm_binning_add_bin": (STATUS, [_p, _sz, _p]),
     "rmm_arena_create": (STATUS, [_p, _sz, c_bool, _pp]),
+    "rmm_expandable_pool_create": (STATUS, [POINTER(ExpandablePoolOptions), _pp]),
     # adaptors
     "rmm_aligned_create": (STATUS, [_p, _sz, _sz, _pp]),
     "rmm_limiting_create": (STATUS, [_p, _sz, _sz, _pp]),

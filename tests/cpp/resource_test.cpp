@@ -44,7 +44,7 @@ void counted_destroy(void *ctx) { ++static_cast<counted *>(ctx)->destroyed; }
 rmm::resource counted_resource(counted &c)
 {
   static const rmm_resource_ops_t ops = {sizeof(rmm_resource_ops_t), "counted", counted_allocate,
-                                         counted_deallocate, nullptr, counted_destroy};
+                                         counted_deallocate, nullptr, counted_destroy, nullptr};
   return rmm::custom_resource(ops, &c, RMM_HOST_ACCESSIBLE);
 }
 
@@ -417,6 +417,25 @@ START_TEST(suballocators_over_host)
 }
 END_TEST
 
+START_TEST(trim_and_reset_peak)
+{
+  rmm::resource host = rmm::host_resource();
+  rmm::resource arena = rmm::arena_resource(host, std::size_t{2} << 20);
+  rmm::resource top = rmm::statistics_resource(arena);
+  void *p = top.allocate(std::size_t{64} << 10, fake_stream);
+  ck_assert_uint_eq(top.trim(), 0);
+  top.deallocate(p, std::size_t{64} << 10, fake_stream);
+  ck_assert_uint_eq(top.stats().peak_bytes_in_use, std::size_t{64} << 10);
+  top.reset_peak();
+  ck_assert_uint_eq(top.stats().peak_bytes_in_use, 0);
+  ck_assert_uint_eq(arena.stats().peak_bytes_in_use, 0);
+  // Nothing allocated: the arena gives its whole memory back.
+  ck_assert_uint_eq(top.trim(), std::size_t{2} << 20);
+  ck_assert_uint_eq(arena.stats().bytes_reserved, 0);
+  ck_assert_uint_eq(arena.stats().bytes_trimmed, std::size_t{2} << 20);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("cpp_resource");
@@ -435,6 +454,7 @@ static Suite *suite(void)
   tcase_add_test(tc, current_device_resource);
   tcase_add_test(tc, factories_over_host);
   tcase_add_test(tc, suballocators_over_host);
+  tcase_add_test(tc, trim_and_reset_peak);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1078,6 +1078,255 @@ START_TEST(test_simulated_large_arena)
 }
 END_TEST
 
+/* ---- trim ---- */
+
+/* An arena over a statistics adaptor over host memory, to watch what the upstream holds. */
+static rmm_resource_t *new_watched_arena(size_t size, rmm_resource_t **upstream)
+{
+  rmm_resource_t *host = new_host(), *arena = NULL;
+  RMM_CK(rmm_statistics_create(host, upstream));
+  rmm_resource_release(host);
+  RMM_CK(rmm_arena_create(*upstream, size, false, &arena));
+  return arena;
+}
+
+START_TEST(test_trim_gives_back_an_idle_arena)
+{
+  rmm_resource_t *upstream, *arena = new_watched_arena(4 * MiB, &upstream);
+  /* Superblocks in three streams' arenas, and a large block, all freed again. */
+  for (int s = 1; s <= 3; s++) {
+    void *ptr = alloc_on(arena, 64 * KiB, STREAM(s));
+    RMM_CK(rmm_deallocate(arena, ptr, 64 * KiB, STREAM(s)));
+  }
+  void *large = alloc_on(arena, 2 * MiB, STREAM(1));
+  RMM_CK(rmm_deallocate(arena, large, 2 * MiB, STREAM(1)));
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 4 * MiB);
+
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 4 * MiB);
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 0);
+  rmm_resource_stats_t stats = stats_of(arena);
+  ck_assert_uint_eq(stats.bytes_reserved, 0);
+  ck_assert_uint_eq(stats.free_bytes, 0);
+  ck_assert_uint_eq(stats.upstream_chunks, 0);
+  ck_assert(stats.flags & RMM_STATS_RECLAIM);
+  ck_assert_uint_eq(stats.bytes_trimmed, 4 * MiB);
+
+  /* A second trim has nothing left to give. */
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 0);
+
+  /* The next allocation takes the arena again, small or large, on any stream. */
+  block_t small = {.ptr = alloc_on(arena, 4 * KiB, STREAM(2)), .bytes = 4 * KiB};
+  fill_block(&small, 0x21);
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 4 * MiB);
+  ck_assert_uint_eq(stats_of(arena).bytes_reserved, 4 * MiB);
+  block_t big = {.ptr = alloc_on(arena, 3 * MiB, STREAM(3)), .bytes = 3 * MiB};
+  fill_block(&big, 0x43);
+  for (size_t i = 0; i < small.bytes; i++)
+    check_byte(&small, i);
+  RMM_CK(rmm_deallocate(arena, small.ptr, small.bytes, STREAM(2)));
+  RMM_CK(rmm_deallocate(arena, big.ptr, big.bytes, STREAM(3)));
+  rmm_resource_release(arena);
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 0);
+  rmm_resource_release(upstream);
+}
+END_TEST
+
+START_TEST(test_trim_keeps_an_arena_with_live_blocks)
+{
+  rmm_resource_t *upstream, *arena = new_watched_arena(4 * MiB, &upstream);
+  block_t live = {.ptr = alloc_on(arena, 256, STREAM(1)), .bytes = 256};
+  fill_block(&live, 0x5A);
+  /* Empty superblocks of other streams go back to the global arena, not to the upstream. */
+  for (int s = 2; s <= 4; s++) {
+    void *ptr = alloc_on(arena, 64 * KiB, STREAM(s));
+    RMM_CK(rmm_deallocate(arena, ptr, 64 * KiB, STREAM(s)));
+  }
+  ck_assert_uint_eq(stats_of(arena).largest_free_block, MiB);
+  size_t released = 99;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 0);
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 4 * MiB);
+  ck_assert_uint_eq(stats_of(arena).bytes_reserved, 4 * MiB);
+  /* The three superblocks merged with the rest of the global arena. */
+  ck_assert_uint_eq(stats_of(arena).largest_free_block, 3 * MiB);
+  for (size_t i = 0; i < live.bytes; i++)
+    check_byte(&live, i);
+
+  /* A live large block keeps it too. */
+  void *large = alloc_on(arena, 2 * MiB, STREAM(2));
+  RMM_CK(rmm_deallocate(arena, live.ptr, live.bytes, STREAM(1)));
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 0);
+  RMM_CK(rmm_deallocate(arena, large, 2 * MiB, STREAM(2)));
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 4 * MiB);
+  rmm_resource_release(arena);
+  rmm_resource_release(upstream);
+}
+END_TEST
+
+START_TEST(test_trim_through_adaptors_and_reclaim_counts)
+{
+  rmm_resource_t *upstream, *arena = new_watched_arena(2 * MiB, &upstream), *top;
+  RMM_CK(rmm_tracking_create(arena, false, &top));
+  void *ptr = (void *)0x1;
+  /* More than the arena: one defragmenting retry, then out of memory. */
+  RMM_CK_STATUS(rmm_allocate(top, &ptr, 3 * MiB, STREAM(1)), RMM_ERROR_OUT_OF_MEMORY);
+  rmm_resource_stats_t stats = stats_of(arena);
+  ck_assert_uint_eq(stats.allocation_retries, 1);
+  ck_assert_uint_eq(stats.oom_failures, 1);
+  ptr = alloc_on(top, 128 * KiB, STREAM(1));
+  RMM_CK(rmm_deallocate(top, ptr, 128 * KiB, STREAM(1)));
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(top, &released));
+  ck_assert_uint_eq(released, 2 * MiB);
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 0);
+  RMM_CK(rmm_resource_reset_peak(top));
+  ck_assert_uint_eq(stats_of(arena).peak_bytes_in_use, 0);
+  rmm_resource_release(top);
+  rmm_resource_release(arena);
+  rmm_resource_release(upstream);
+}
+END_TEST
+
+/* B16: what a trim gives back is seen by a limit above the arena at once. */
+START_TEST(test_trim_frees_room_under_a_limit)
+{
+  rmm_resource_t *host = new_host(), *limit, *arena, *other;
+  RMM_CK(rmm_limiting_create(host, 4 * MiB, 0, &limit));
+  RMM_CK(rmm_arena_create(limit, 3 * MiB, false, &arena));
+  void *ptr = alloc_on(arena, 64 * KiB, STREAM(1));
+  RMM_CK(rmm_deallocate(arena, ptr, 64 * KiB, STREAM(1)));
+  size_t allocated = 0;
+  RMM_CK(rmm_limiting_allocated(limit, &allocated));
+  ck_assert_uint_eq(allocated, 3 * MiB);
+  /* A second arena of 3 MiB does not fit under the limit until the first gives its memory back. */
+  RMM_CK_STATUS(rmm_arena_create(limit, 3 * MiB, false, &other), RMM_ERROR_OUT_OF_MEMORY);
+  RMM_CK(rmm_resource_trim(arena, NULL));
+  RMM_CK(rmm_limiting_allocated(limit, &allocated));
+  ck_assert_uint_eq(allocated, 0);
+  RMM_CK(rmm_arena_create(limit, 3 * MiB, false, &other));
+  /* Now the first one cannot take its memory again: out of memory, counted, and no change. */
+  RMM_CK_STATUS(rmm_allocate(arena, &ptr, 256, STREAM(1)), RMM_ERROR_OUT_OF_MEMORY);
+  RMM_CK_MESSAGE_HAS("again after a trim");
+  ck_assert_uint_eq(stats_of(arena).oom_failures, 1);
+  rmm_resource_release(other);
+  ptr = alloc_on(arena, 256, STREAM(1));
+  RMM_CK(rmm_deallocate(arena, ptr, 256, STREAM(1)));
+  rmm_resource_release(arena);
+  rmm_resource_release(limit);
+  rmm_resource_release(host);
+}
+END_TEST
+
+/* B18: random allocations, frees and trims on several streams against a model of what is live. */
+START_TEST(test_trim_fuzz_against_a_model)
+{
+  enum { SLOTS = 48 };
+  rmm_resource_t *upstream, *arena = new_watched_arena(8 * MiB, &upstream);
+  block_t blocks[SLOTS] = {{0}};
+  size_t live_bytes = 0, live_count = 0;
+  uint64_t seed = 14;
+  size_t steps = rmm_test_scaled(4000);
+  for (size_t step = 0; step < steps; step++) {
+    uint64_t r = rmm_test_random(&seed);
+    block_t *block = &blocks[r % SLOTS];
+    if (r % 17 == 0) {
+      size_t held = stats_of(arena).bytes_reserved, released = 99;
+      RMM_CK(rmm_resource_trim(arena, &released));
+      /* The whole arena goes back exactly when nothing is live, and only then. */
+      ck_assert_uint_eq(released, live_count == 0 ? held : 0);
+      ck_assert_uint_eq(stats_of(upstream).bytes_in_use, live_count == 0 ? 0 : 8 * MiB);
+    } else if (block->ptr != NULL) {
+      for (size_t i = 0; i < block->bytes; i += 997)
+        check_byte(block, i);
+      check_byte(block, block->bytes - 1);
+      RMM_CK(rmm_deallocate(arena, block->ptr, block->bytes, block->stream));
+      live_bytes -= (block->bytes + 255) & ~(size_t)255;
+      live_count--;
+      block->ptr = NULL;
+    } else {
+      size_t bytes = (r >> 8) % 5 == 0 ? MiB + (r >> 16) % (MiB / 2) : 1 + (r >> 16) % (64 * KiB);
+      block->stream = STREAM(1 + (r >> 40) % 4);
+      void *ptr = NULL;
+      rmm_status_t status = rmm_allocate(arena, &ptr, bytes, block->stream);
+      if (status == RMM_ERROR_OUT_OF_MEMORY)
+        continue;
+      RMM_CK(status);
+      block->ptr = ptr;
+      block->bytes = bytes;
+      fill_block(block, (unsigned char)(r >> 32));
+      live_bytes += (bytes + 255) & ~(size_t)255;
+      live_count++;
+    }
+    ck_assert_uint_eq(stats_of(arena).bytes_in_use, live_bytes);
+  }
+  for (int i = 0; i < SLOTS; i++)
+    if (blocks[i].ptr != NULL)
+      RMM_CK(rmm_deallocate(arena, blocks[i].ptr, blocks[i].bytes, blocks[i].stream));
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(stats_of(upstream).bytes_in_use, 0);
+  rmm_resource_release(arena);
+  rmm_resource_release(upstream);
+}
+END_TEST
+
+typedef struct trim_worker {
+  rmm_resource_t *arena;
+  rmm_stream_t stream;
+  size_t rounds;
+  size_t failures;
+} trim_worker_t;
+
+/* Allocates, fills, checks and frees on its own stream while the main thread trims. */
+static void *trim_worker(void *arg)
+{
+  trim_worker_t *worker = arg;
+  unsigned char fill = (unsigned char)(uintptr_t)worker->stream;
+  for (size_t round = 0; round < worker->rounds; round++) {
+    size_t bytes = (round % 3 == 0) ? 1536 * KiB : 8 * KiB * (1 + round % 7);
+    unsigned char *ptr = NULL;
+    if (rmm_allocate(worker->arena, (void **)&ptr, bytes, worker->stream) != RMM_SUCCESS) {
+      worker->failures++;
+      continue;
+    }
+    memset(ptr, fill, bytes);
+    if (ptr[0] != fill || ptr[bytes - 1] != fill)
+      worker->failures++;
+    if (rmm_deallocate(worker->arena, ptr, bytes, worker->stream) != RMM_SUCCESS)
+      worker->failures++;
+  }
+  return NULL;
+}
+
+START_TEST(test_trim_races_with_allocations)
+{
+  rmm_resource_t *arena = new_arena(16 * MiB);
+  enum { WORKERS = 3 };
+  pthread_t threads[WORKERS];
+  trim_worker_t workers[WORKERS];
+  for (int i = 0; i < WORKERS; i++) {
+    workers[i] = (trim_worker_t){.arena = arena, .stream = STREAM(i + 1), .rounds = rmm_test_scaled(2000)};
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, trim_worker, &workers[i]), 0);
+  }
+  size_t trims = rmm_test_scaled(500), failed_trims = 0;
+  for (size_t i = 0; i < trims; i++)
+    if (rmm_resource_trim(arena, NULL) != RMM_SUCCESS)
+      failed_trims++;
+  for (int i = 0; i < WORKERS; i++) {
+    pthread_join(threads[i], NULL);
+    ck_assert_uint_eq(workers[i].failures, 0);
+  }
+  ck_assert_uint_eq(failed_trims, 0);
+  ck_assert_uint_eq(stats_of(arena).bytes_in_use, 0);
+  rmm_resource_release(arena);
+}
+END_TEST
+
 static Suite *arena_suite(void)
 {
   Suite *suite = suite_create("arena");
@@ -1117,6 +1366,16 @@ static Suite *arena_suite(void)
   tcase_add_test(streams, test_random_no_overlap);
   tcase_add_test(streams, test_threads_by_streams_stress);
   suite_add_tcase(suite, streams);
+
+  TCase *trim = tcase_create("trim");
+  tcase_set_timeout(trim, 60);
+  tcase_add_test(trim, test_trim_gives_back_an_idle_arena);
+  tcase_add_test(trim, test_trim_keeps_an_arena_with_live_blocks);
+  tcase_add_test(trim, test_trim_through_adaptors_and_reclaim_counts);
+  tcase_add_test(trim, test_trim_races_with_allocations);
+  tcase_add_test(trim, test_trim_frees_room_under_a_limit);
+  tcase_add_test(trim, test_trim_fuzz_against_a_model);
+  suite_add_tcase(suite, trim);
   return suite;
 }
 

@@ -666,6 +666,38 @@ START_TEST(test_null_bin_out_of_memory)
 }
 END_TEST
 
+/* Trim reaches the bins: an arena bin with nothing allocated gives its whole arena back. */
+START_TEST(test_trim_reaches_arena_bins)
+{
+  rmm_resource_t *host, *watched, *arena, *binning;
+  RMM_CK(rmm_host_create(&host));
+  RMM_CK(rmm_statistics_create(host, &watched));
+  RMM_CK(rmm_arena_create(watched, 2 << 20, false, &arena));
+  RMM_CK(rmm_binning_create(host, &binning));
+  RMM_CK(rmm_binning_add_bin(binning, 64 << 10, arena));
+  void *small, *large;
+  RMM_CK(rmm_allocate(binning, &small, 4096, NULL));
+  RMM_CK(rmm_allocate(binning, &large, 1 << 20, NULL));
+  size_t released = 99;
+  RMM_CK(rmm_resource_trim(binning, &released));
+  ck_assert_uint_eq(released, 0);
+  RMM_CK(rmm_deallocate(binning, small, 4096, NULL));
+  RMM_CK(rmm_resource_trim(binning, &released));
+  ck_assert_uint_eq(released, 2 << 20);
+  rmm_statistics_t counts = {.struct_size = sizeof counts};
+  RMM_CK(rmm_statistics_get(watched, &counts));
+  ck_assert_int_eq(counts.current_bytes, 0);
+  /* The bin serves again after the trim. */
+  RMM_CK(rmm_allocate(binning, &small, 4096, NULL));
+  RMM_CK(rmm_deallocate(binning, small, 4096, NULL));
+  RMM_CK(rmm_deallocate(binning, large, 1 << 20, NULL));
+  rmm_resource_release(binning);
+  rmm_resource_release(arena);
+  rmm_resource_release(watched);
+  rmm_resource_release(host);
+}
+END_TEST
+
 static Suite *binning_suite(void)
 {
   Suite *suite = suite_create("binning");
@@ -681,6 +713,7 @@ static Suite *binning_suite(void)
   TCase *bins = tcase_create("bins");
   tcase_add_test(bins, test_replace_bin_of_same_size);
   tcase_add_test(bins, test_bins_held_by_reference);
+  tcase_add_test(bins, test_trim_reaches_arena_bins);
   tcase_add_test(bins, test_errors);
   tcase_add_test(bins, test_failure_names_the_bin);
   tcase_add_test(bins, test_failed_free_keeps_count);

@@ -3,7 +3,8 @@ cpu_tests = \
 	tests/cpu/core_test \
 	tests/cpu/memory_test \
 	tests/cpu/log_test \
-	tests/cpu/per_device_test
+	tests/cpu/per_device_test \
+	tests/cpu/trim_test
 check_PROGRAMS += $(cpu_tests)
 TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh
 EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh
@@ -21,6 +22,9 @@ tests_cpu_log_test_LDFLAGS = $(test_ldflags)
 tests_cpu_per_device_test_SOURCES = tests/cpu/per_device_test.c
 tests_cpu_per_device_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_per_device_test_LDFLAGS = $(test_ldflags)
+tests_cpu_trim_test_SOURCES = tests/cpu/trim_test.c
+tests_cpu_trim_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_trim_test_LDFLAGS = $(test_ldflags)
 include $(srcdir)/tests/cpu/suballoc.mk
 include $(srcdir)/tests/cpu/adaptor.mk
 include $(srcdir)/tests/cpu/container.mk

@@ -303,6 +303,9 @@ START_TEST(errors_with_columns)
   expect_error("limiting(host, limit()=1)", RMM_ERROR_INVALID_ARGUMENT, "column 23: '=' after a resource");
   expect_error("limiting(host, limit=)", RMM_ERROR_INVALID_ARGUMENT, "column 22: expected a name or a value, found ')'");
   expect_error("statistics(", RMM_ERROR_INVALID_ARGUMENT, "column 12: expected a name or a value, found the end");
+  expect_error("expandable_pool(host)", RMM_ERROR_INVALID_ARGUMENT, "column 17: bad initial_size of expandable_pool");
+  expect_error("expandable_pool(host=maybe)", RMM_ERROR_INVALID_ARGUMENT, "bad host of expandable_pool");
+  expect_error("expandable_pool(maximum=1GiB)", RMM_ERROR_INVALID_ARGUMENT, "unknown key 'maximum' of expandable_pool");
 }
 END_TEST
 
@@ -311,6 +314,8 @@ START_TEST(constructor_failures_name_the_resource)
   /* The arguments parse, the constructor refuses them: its status and message, with the column. */
   expect_error("statistics(aligned(host, 3000))", RMM_ERROR_INVALID_ARGUMENT, "column 12: cannot build aligned: ");
   expect_error("arena(simulated(1MiB), 64MiB)", RMM_ERROR_OUT_OF_MEMORY, "column 1: cannot build arena");
+  expect_error("expandable_pool(host=true, initial=2MiB, reservation=1MiB)", RMM_ERROR_INVALID_ARGUMENT,
+               "the initial size 2.00 MiB is above the reservation 1.00 MiB");
   /* No device here: a percentage of free device memory cannot be had. */
   int devices = 0;
   if (rmm_get_num_devices(&devices) != RMM_SUCCESS || devices == 0)

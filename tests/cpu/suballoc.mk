@@ -10,6 +10,18 @@ tests_cpu_ds_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_ds_test_LDFLAGS = $(test_ldflags)
 tests_cpu_ds_test_LDADD = $(CHECK_LIBS)
 
+# The reserved-range mechanism of the expandable pool, compiled in with the core
+# files it calls (error, log and the CUDA wrapper), over its host backend.
+check_PROGRAMS += tests/cpu/vmm_test
+TESTS += tests/cpu/vmm_test
+VALGRIND_TESTS += tests/cpu/vmm_test
+tests_cpu_vmm_test_SOURCES = tests/cpu/vmm_test.c \
+	lib/suballoc/vmm.c lib/suballoc/vmm.h \
+	lib/core/cuda.c lib/core/error.c lib/core/log.c
+tests_cpu_vmm_test_CPPFLAGS = $(test_cppflags) $(CUDA_CPPFLAGS)
+tests_cpu_vmm_test_LDFLAGS = $(test_ldflags)
+tests_cpu_vmm_test_LDADD = $(CHECK_LIBS) $(CUDART_LIBS)
+
 check_PROGRAMS += tests/cpu/arena_test
 TESTS += tests/cpu/arena_test
 VALGRIND_TESTS += tests/cpu/arena_test

@@ -413,6 +413,41 @@ START_TEST(test_over_managed)
 }
 END_TEST
 
+/* Trim over device memory: work queued on the streams finishes first, then the arena goes back to cudaFree. */
+START_TEST(test_trim_gives_device_memory_back)
+{
+  size_t size = (size_t)512 << 20;
+  size_t before = free_device_memory();
+  rmm_resource_t *arena = new_arena(size);
+  ck_assert_uint_le(free_device_memory() + size, before + ((size_t)64 << 20));
+  cudaStream_t streams[3];
+  for (int i = 0; i < 3; i++) {
+    streams[i] = new_stream();
+    void *small = alloc_on(arena, (size_t)256 << 10, streams[i]);
+    CUDA_CK(cudaMemsetAsync(small, i, (size_t)256 << 10, streams[i]));
+    RMM_CK(rmm_deallocate(arena, small, (size_t)256 << 10, (rmm_stream_t)streams[i]));
+  }
+  void *live = alloc_on(arena, 4096, streams[0]);
+  size_t released = 99;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, 0);
+  RMM_CK(rmm_deallocate(arena, live, 4096, (rmm_stream_t)streams[0]));
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, size);
+  ck_assert_uint_ge(free_device_memory() + ((size_t)64 << 20), before);
+  /* It takes the memory again and works on every stream. */
+  for (int i = 0; i < 3; i++) {
+    void *ptr = alloc_on(arena, (size_t)1 << 20, streams[i]);
+    CUDA_CK(cudaMemsetAsync(ptr, 0x40 + i, (size_t)1 << 20, streams[i]));
+    check_device(ptr, (size_t)1 << 20, (unsigned char)(0x40 + i), streams[i]);
+    RMM_CK(rmm_deallocate(arena, ptr, (size_t)1 << 20, (rmm_stream_t)streams[i]));
+  }
+  for (int i = 0; i < 3; i++)
+    CUDA_CK(cudaStreamDestroy(streams[i]));
+  rmm_resource_release(arena);
+}
+END_TEST
+
 static Suite *arena_suite(void)
 {
   Suite *suite = suite_create("arena (GPU)");
@@ -429,6 +464,7 @@ static Suite *arena_suite(void)
   tcase_add_test(device, test_b22_producer_consumer);
   tcase_add_test(device, test_out_of_memory_and_foreign_pointers);
   tcase_add_test(device, test_over_managed);
+  tcase_add_test(device, test_trim_gives_device_memory_back);
   suite_add_tcase(suite, device);
   return suite;
 }

@@ -196,6 +196,17 @@ void arena_spans_give(arena_spans_t *spans, arena_span_t *span)
   insert_free(spans, span);
 }
 
+bool arena_spans_rebase(arena_spans_t *spans, uintptr_t base)
+{
+  if (!arena_spans_all_free(spans))
+    return false;
+  /* The per-MiB maps are indexed by offset, so only the one free span's base moves. */
+  arena_span_t *all = spans->free_start[0];
+  spans->base = base;
+  set_range(all, base, spans->size);
+  return true;
+}
+
 size_t arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2])
 {
   if (address < spans->base || address - spans->base >= spans->size)

@@ -93,6 +93,15 @@ void arena_spans_give(arena_spans_t *spans, arena_span_t *span);
  */
 size_t arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2]);
 
+/* Whether no span is live: the whole range is one free span. */
+static inline bool arena_spans_all_free(const arena_spans_t *spans) { return spans->free_bytes == spans->size; }
+
+/*
+ * Moves a range whose spans are all free to `base` (the arena gave its memory back and
+ * took new memory of the same size). False, changing nothing, when a span is live.
+ */
+bool arena_spans_rebase(arena_spans_t *spans, uintptr_t base);
+
 /* The largest free span, 0 when none. */
 static inline size_t arena_spans_largest_free(const arena_spans_t *spans) { return spans->largest[1]; }
 

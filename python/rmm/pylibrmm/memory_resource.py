@@ -33,6 +33,7 @@ __all__ = [
     "FixedSizeMemoryResource",
     "BinningMemoryResource",
     "ArenaMemoryResource",
+    "ExpandablePoolMemoryResource",
     "CallbackMemoryResource",
     "LimitingResourceAdaptor",
     "LoggingResourceAdaptor",
@@ -55,6 +56,7 @@ __all__ = [
     "enable_logging",
     "disable_logging",
     "get_log_filenames",
+    "trim",
 ]
 
 # The Python object of each live C resource made or wrapped here, so that wrapping a
@@ -141,10 +143,21 @@ class DeviceMemoryResource:
     def get_stats(self):
         """What the resource holds: a dict of bytes_in_use, peak_bytes_in_use,
         bytes_reserved, free_bytes, largest_free_block, free_blocks,
-        upstream_chunks (figures the resource cannot know are 0) and flags."""
+        upstream_chunks, allocation_retries, oom_failures, bytes_trimmed (figures
+        the resource cannot know are 0) and flags."""
         stats = _lib.ResourceStats(struct_size=ctypes.sizeof(_lib.ResourceStats))
         lib.rmm_resource_get_stats(self._handle, ctypes.byref(stats))
         return {name: getattr(stats, name) for name, _ in _lib.ResourceStats._fields_[1:]}
+
+    def trim(self):
+        """Gives back to the upstreams what this resource stack holds wholly free
+        (rmm_resource_trim); returns the bytes given back, summed over the stack."""
+        fn = _require("rmm_resource_trim", "trim")
+        return _lib.out_size(fn, self._handle)
+
+    def reset_peak(self):
+        """Restarts the peak figures of this resource stack from what is in use now."""
+        _require("rmm_resource_reset_peak", "reset_peak")(self._handle)
 
     def __repr__(self):
         return f"<{type(self).__name__} ({self.name}) at 0x{self._handle:x}>"
@@ -310,6 +323,28 @@ class PoolMemoryResource(UpstreamResourceAdaptor):
 
 def _half_free_memory():
     return _lib.out_size(lib.rmm_percent_of_free_device_memory, 50.0)
+
+
+class ExpandablePoolMemoryResource(DeviceMemoryResource):
+    """A pool that reserves one range of virtual addresses and maps memory at its end
+    as it grows, so its free space never fragments across growth steps (PyTorch's
+    expandable segments); :meth:`trim` unmaps the free end.
+
+    ``initial_size`` bytes are mapped at creation; ``reservation`` (None: the device's
+    memory) bounds the growth; ``device`` None is the current device; ``host=True``
+    maps host memory instead (no GPU needed).
+    """
+
+    def __init__(self, initial_size=0, reservation=None, device=None, host=False):
+        create = _require("rmm_expandable_pool_create", "ExpandablePoolMemoryResource")
+        options = _lib.ExpandablePoolOptions(
+            struct_size=ctypes.sizeof(_lib.ExpandablePoolOptions),
+            initial_size=parse_bytes(initial_size),
+            reservation=0 if reservation is None else parse_bytes(reservation),
+            device=-1 if device is None else int(device),
+            host=bool(host),
+        )
+        self._adopt(_create(create, ctypes.byref(options)))
 
 
 class FixedSizeMemoryResource(UpstreamResourceAdaptor):
@@ -756,6 +791,13 @@ def get_per_device_resource_type(device):
 def get_current_device_resource_type():
     """The class of the current device's resource."""
     return type(get_current_device_resource())
+
+
+def trim():
+    """Gives back what the current device resource's stack holds wholly free, as
+    ``torch.cuda.empty_cache()`` does; returns the bytes given back."""
+    fn = _require("rmm_resource_trim", "trim")
+    return _lib.out_size(fn, None)
 
 
 def is_initialized():

@@ -1,0 +1,232 @@
+/*
+ * The expandable pool over host virtual memory (options.host): growth in place, data
+ * intact, coalescing across growth steps, trim of the mapped tail, an exhausted
+ * reservation. Needs the pool body (rmm__pool_create_over_vmm in pool.c).
+ */
+#include <string.h>
+
+#include "common/test.h"
+
+#define MIB ((size_t)1 << 20)
+#define STREAM_A ((rmm_stream_t)0x1000)
+#define STREAM_B ((rmm_stream_t)0x2000)
+
+static rmm_resource_t *new_pool(size_t initial, size_t reservation)
+{
+  rmm_expandable_pool_options_t options = RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.host = true;
+  options.initial_size = initial;
+  options.reservation = reservation;
+  rmm_resource_t *mr = NULL;
+  RMM_CK(rmm_expandable_pool_create(&options, &mr));
+  ck_assert_str_eq(rmm_resource_name(mr), "expandable_pool");
+  ck_assert_uint_eq(rmm_resource_properties(mr), RMM_HOST_ACCESSIBLE);
+  ck_assert_ptr_null(rmm_resource_upstream(mr));
+  return mr;
+}
+
+static rmm_resource_stats_t stats_of(const rmm_resource_t *mr)
+{
+  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
+  RMM_CK(rmm_resource_get_stats(mr, &stats));
+  ck_assert(stats.flags & RMM_STATS_RESERVED);
+  ck_assert(stats.flags & RMM_STATS_FREE);
+  return stats;
+}
+
+static void fill(void *ptr, size_t bytes, unsigned seed)
+{
+  unsigned char *p = ptr;
+  for (size_t i = 0; i < bytes; i += 4096)
+    p[i] = (unsigned char)(seed + i / 4096);
+  p[bytes - 1] = (unsigned char)seed;
+}
+
+static void check_fill(const void *ptr, size_t bytes, unsigned seed)
+{
+  const unsigned char *p = ptr;
+  for (size_t i = 0; i < bytes; i += 4096)
+    ck_assert_uint_eq(p[i], (unsigned char)(seed + i / 4096));
+  ck_assert_uint_eq(p[bytes - 1], (unsigned char)seed);
+}
+
+START_TEST(options_are_checked)
+{
+  rmm_resource_t *mr = (rmm_resource_t *)0x1;
+  rmm_expandable_pool_options_t options = RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  RMM_CK_STATUS(rmm_expandable_pool_create(&options, NULL), RMM_ERROR_INVALID_ARGUMENT);
+  options.struct_size = sizeof(size_t);
+  RMM_CK_STATUS(rmm_expandable_pool_create(&options, &mr), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("struct_size");
+  ck_assert_ptr_null(mr);
+  options = (rmm_expandable_pool_options_t)RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.host = true;
+  options.reservation = MIB;
+  options.initial_size = 2 * MIB;
+  RMM_CK_STATUS(rmm_expandable_pool_create(&options, &mr), RMM_ERROR_INVALID_ARGUMENT);
+  options = (rmm_expandable_pool_options_t)RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.device = -2;
+  RMM_CK_STATUS(rmm_expandable_pool_create(&options, &mr), RMM_ERROR_INVALID_ARGUMENT);
+}
+END_TEST
+
+START_TEST(grows_in_place_and_keeps_data)
+{
+  rmm_resource_t *mr = new_pool(0, 256 * MIB);
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, 0);
+  void *first;
+  RMM_CK(rmm_allocate(mr, &first, MIB, NULL));
+  fill(first, MIB, 11);
+  size_t after_first = stats_of(mr).bytes_reserved;
+  ck_assert_uint_ge(after_first, MIB);
+
+  void *blocks[16];
+  for (int i = 0; i < 16; i++) {
+    RMM_CK(rmm_allocate(mr, &blocks[i], 3 * MIB, NULL));
+    fill(blocks[i], 3 * MIB, (unsigned)i);
+  }
+  ck_assert_uint_gt(stats_of(mr).bytes_reserved, after_first);
+  /* Everything lies in one range: every block is above the first, within what is mapped. */
+  for (int i = 0; i < 16; i++) {
+    ck_assert((uintptr_t)blocks[i] > (uintptr_t)first);
+    ck_assert((uintptr_t)blocks[i] + 3 * MIB <= (uintptr_t)first + stats_of(mr).bytes_reserved);
+  }
+  check_fill(first, MIB, 11);
+  for (int i = 0; i < 16; i++) {
+    check_fill(blocks[i], 3 * MIB, (unsigned)i);
+    RMM_CK(rmm_deallocate(mr, blocks[i], 3 * MIB, NULL));
+  }
+  RMM_CK(rmm_deallocate(mr, first, MIB, NULL));
+  rmm_resource_release(mr);
+}
+END_TEST
+
+START_TEST(free_space_coalesces_across_growth_steps)
+{
+  rmm_resource_t *mr = new_pool(0, 256 * MIB);
+  void *blocks[8];
+  size_t reserved_before = 0;
+  for (int i = 0; i < 8; i++) {
+    RMM_CK(rmm_allocate(mr, &blocks[i], 2 * MIB, NULL));
+    ck_assert_uint_ge(stats_of(mr).bytes_reserved, reserved_before);
+    reserved_before = stats_of(mr).bytes_reserved;
+  }
+  for (int i = 0; i < 8; i++)
+    RMM_CK(rmm_deallocate(mr, blocks[i], 2 * MIB, NULL));
+  rmm_resource_stats_t stats = stats_of(mr);
+  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  ck_assert_uint_eq(stats.free_blocks, 1);
+  ck_assert_uint_eq(stats.largest_free_block, stats.bytes_reserved);
+
+  /* One block over every step, served without growing. */
+  void *whole;
+  RMM_CK(rmm_allocate(mr, &whole, stats.bytes_reserved, NULL));
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, stats.bytes_reserved);
+  fill(whole, stats.bytes_reserved, 5);
+  RMM_CK(rmm_deallocate(mr, whole, stats.bytes_reserved, NULL));
+  rmm_resource_release(mr);
+}
+END_TEST
+
+START_TEST(trim_unmaps_the_free_tail_only)
+{
+  rmm_resource_t *mr = new_pool(MIB, 256 * MIB);
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, MIB);
+  /* The initial MiB holds a live block for the whole test. */
+  void *kept, *grown;
+  RMM_CK(rmm_allocate(mr, &kept, MIB, NULL));
+  fill(kept, MIB, 77);
+  RMM_CK(rmm_allocate(mr, &grown, 8 * MIB, NULL));
+  size_t reserved = stats_of(mr).bytes_reserved;
+  ck_assert_uint_ge(reserved, 9 * MIB);
+
+  /* A live block at the end: nothing to give back. */
+  size_t released = 99;
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(released, 0);
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, reserved);
+
+  RMM_CK(rmm_deallocate(mr, grown, 8 * MIB, NULL));
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(released, reserved - MIB);
+  rmm_resource_stats_t stats = stats_of(mr);
+  ck_assert_uint_eq(stats.bytes_reserved, MIB);
+  ck_assert(stats.flags & RMM_STATS_RECLAIM);
+  ck_assert_uint_eq(stats.bytes_trimmed, reserved - MIB);
+  check_fill(kept, MIB, 77);
+
+  /* It grows again after a trim, and trims again. */
+  RMM_CK(rmm_allocate(mr, &grown, 4 * MIB, NULL));
+  fill(grown, 4 * MIB, 3);
+  RMM_CK(rmm_deallocate(mr, grown, 4 * MIB, NULL));
+  RMM_CK(rmm_deallocate(mr, kept, MIB, NULL));
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, 0);
+  rmm_resource_release(mr);
+}
+END_TEST
+
+START_TEST(an_exhausted_reservation_is_out_of_memory)
+{
+  rmm_resource_t *mr = new_pool(0, 8 * MIB);
+  void *ptr = (void *)0x1;
+  RMM_CK_STATUS(rmm_allocate(mr, &ptr, 9 * MIB, NULL), RMM_ERROR_OUT_OF_MEMORY);
+  ck_assert_ptr_null(ptr);
+  RMM_CK_MESSAGE_HAS("expandable_pool");
+  rmm_resource_stats_t stats = stats_of(mr);
+  ck_assert(stats.flags & RMM_STATS_RECLAIM);
+  ck_assert_uint_eq(stats.oom_failures, 1);
+  /* The whole reservation can be had, in one block. */
+  RMM_CK(rmm_allocate(mr, &ptr, 8 * MIB, NULL));
+  fill(ptr, 8 * MIB, 1);
+  RMM_CK(rmm_deallocate(mr, ptr, 8 * MIB, NULL));
+  rmm_resource_release(mr);
+}
+END_TEST
+
+START_TEST(another_streams_free_memory_is_reused_before_failing)
+{
+  rmm_resource_t *mr = new_pool(0, 8 * MIB);
+  void *ptr;
+  RMM_CK(rmm_allocate(mr, &ptr, 8 * MIB, STREAM_A));
+  RMM_CK(rmm_deallocate(mr, ptr, 8 * MIB, STREAM_A));
+  /* The reservation is all mapped and free on stream A: stream B must get it. */
+  RMM_CK(rmm_allocate(mr, &ptr, 8 * MIB, STREAM_B));
+  RMM_CK(rmm_deallocate(mr, ptr, 8 * MIB, STREAM_B));
+  rmm_resource_release(mr);
+}
+END_TEST
+
+START_TEST(a_trimmed_reservation_can_be_mapped_again)
+{
+  rmm_resource_t *mr = new_pool(0, 8 * MIB);
+  void *ptr;
+  RMM_CK(rmm_allocate(mr, &ptr, 6 * MIB, STREAM_A));
+  RMM_CK(rmm_deallocate(mr, ptr, 6 * MIB, STREAM_A));
+  size_t reserved = stats_of(mr).bytes_reserved, released = 0;
+  ck_assert_uint_ge(reserved, 6 * MIB);
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(released, reserved);
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, 0);
+  RMM_CK(rmm_allocate(mr, &ptr, 8 * MIB, STREAM_B));
+  RMM_CK(rmm_deallocate(mr, ptr, 8 * MIB, STREAM_B));
+  rmm_resource_release(mr);
+}
+END_TEST
+
+static Suite *expandable_suite(void)
+{
+  Suite *suite = suite_create("expandable_pool");
+  TCase *tc = tcase_create("host");
+  tcase_add_test(tc, options_are_checked);
+  tcase_add_test(tc, grows_in_place_and_keeps_data);
+  tcase_add_test(tc, free_space_coalesces_across_growth_steps);
+  tcase_add_test(tc, trim_unmaps_the_free_tail_only);
+  tcase_add_test(tc, an_exhausted_reservation_is_out_of_memory);
+  tcase_add_test(tc, another_streams_free_memory_is_reused_before_failing);
+  tcase_add_test(tc, a_trimmed_reservation_can_be_mapped_again);
+  suite_add_tcase(suite, tc);
+  return suite;
+}
+
+int main(void) { return rmm_test_run(expandable_suite()); }
