@@ -13,17 +13,6 @@
 
 static const char caller[] = "rmm_expandable_pool_create";
 
-/*
- * The resource body lives in pool.c; until that file provides it, this weak
- * definition makes creation fail cleanly. The strong definition replaces it at link.
- */
-__attribute__((weak)) rmm_status_t rmm__pool_create_over_vmm(rmm__vmm_t *vmm, size_t initial_size,
-                                                             unsigned properties, rmm_resource_t **out)
-{
-  (void)vmm, (void)initial_size, (void)properties, (void)out;
-  return rmm__fail(RMM_ERROR_NOT_SUPPORTED, "%s: this build has no pool over a reserved range", caller);
-}
-
 static rmm_status_t read_options(const rmm_expandable_pool_options_t *options,
                                  rmm_expandable_pool_options_t *settings)
 {

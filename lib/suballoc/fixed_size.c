@@ -159,6 +159,8 @@ static void fixed_get_stats(const void *raw, rmm_resource_stats_t *out)
 }
 
 static void fixed_destroy(void *raw) { rmm__so_destroy(raw); }
+static rmm_status_t fixed_trim(void *raw, size_t *released) { return rmm__so_trim(raw, released); }
+static void fixed_reset_peak(void *raw) { rmm__so_reset_peak(raw); }
 
 static const rmm_impl_t fixed_impl = {
     .name = "fixed_size",
@@ -166,6 +168,8 @@ static const rmm_impl_t fixed_impl = {
     .deallocate = fixed_deallocate,
     .get_stats = fixed_get_stats,
     .destroy = fixed_destroy,
+    .trim = fixed_trim,
+    .reset_peak = fixed_reset_peak,
 };
 
 /* The block size and batch after defaults and rounding; INVALID_ARGUMENT when a chunk would overflow. */

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/resource.h"
 #include "suballoc/ds/free_set.h"
+#include "suballoc/pool_internal.h"
 #include "suballoc/stream_ordered.h"
 
 /* ---- free sets as the layer's bags ---- */
@@ -39,6 +40,8 @@ static bool set_move_all(void *dst, void *src) { return rmm_ds_free_set_move_all
 static size_t set_count(const void *bag) { return rmm_ds_free_set_count(bag); }
 static size_t set_bytes(const void *bag) { return rmm_ds_free_set_total_bytes(bag); }
 static size_t set_largest(const void *bag) { return rmm_ds_free_set_largest(bag); }
+
+static bool set_last(const void *bag, rmm_ds_free_block_t *out) { return rmm_ds_free_set_last(bag, out); }
 
 static bool set_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *out)
 {
@@ -81,37 +84,30 @@ static rmm_status_t pool_out_of_memory(rmm__so_t *so, size_t bytes, rmm_status_t
 {
   char request[RMM_BYTES_TEXT], size[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT], cause[320] = "";
   if (upstream_status != RMM_SUCCESS)
-    snprintf(cause, sizeof cause, "; upstream %s: %s", rmm_resource_name(so->upstream), rmm_last_error_message());
+    snprintf(cause, sizeof cause, "; upstream %s: %s", so->upstream != NULL ? rmm_resource_name(so->upstream) : "range",
+             rmm_last_error_message());
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   rmm__so_get_stats(so, &stats);
   rmm_status_t status = upstream_status == RMM_SUCCESS || upstream_status == RMM_ERROR_OUT_OF_MEMORY
                             ? RMM_ERROR_OUT_OF_MEMORY
                             : upstream_status;
-  return rmm__fail(status, "pool: %s (failed to allocate %s = %zu bytes; pool %s, largest free block %s%s)",
-                   upstream_status == RMM_SUCCESS ? "maximum size exceeded" : "out of memory",
+  return rmm__fail(status, "%s: %s (failed to allocate %s = %zu bytes; pool %s, largest free block %s%s)",
+                   so->family->name, upstream_status == RMM_SUCCESS ? "maximum size exceeded" : "out of memory",
                    rmm__format_bytes(bytes, request), bytes, rmm__format_bytes(stats.bytes_reserved, size),
                    rmm__format_bytes(stats.largest_free_block, largest), cause);
 }
 
-static const rmm__so_family_t pool_family = {
-    .name = "pool",
-    .noun = "pool",
-    .bag_size = sizeof(rmm_ds_free_set_t),
-    .bag_init = set_init,
-    .bag_fini = set_fini,
-    .bag_reserve = set_reserve,
-    .bag_take = set_take,
-    .bag_put = set_put,
-    .bag_move_all = set_move_all,
-    .bag_count = set_count,
-    .bag_bytes = set_bytes,
-    .bag_largest = set_largest,
-    .bag_next = set_next,
-    .bag_add_chunk = set_add_chunk,
-    .bag_remove_chunk = set_remove_chunk,
-    .chunk_size = pool_chunk_size,
-    .out_of_memory = pool_out_of_memory,
-};
+#define POOL_BAGS                                                                                                  \
+  .bag_size = sizeof(rmm_ds_free_set_t), .bag_init = set_init, .bag_fini = set_fini, .bag_reserve = set_reserve,     \
+  .bag_take = set_take, .bag_put = set_put, .bag_move_all = set_move_all, .bag_count = set_count,                    \
+  .bag_bytes = set_bytes, .bag_largest = set_largest, .bag_next = set_next, .bag_last = set_last,                    \
+  .bag_add_chunk = set_add_chunk, .bag_remove_chunk = set_remove_chunk, .chunk_size = pool_chunk_size,               \
+  .out_of_memory = pool_out_of_memory
+
+static const rmm__so_family_t pool_family = {.name = "pool", .noun = "pool", POOL_BAGS};
+
+/* The expandable pool: the same bags over one range that grows and shrinks at its end. */
+static const rmm__so_family_t expandable_family = {.name = "expandable_pool", .noun = "pool", POOL_BAGS};
 
 /* ---- the verbs ---- */
 
@@ -143,6 +139,8 @@ static void pool_get_stats(const void *state, rmm_resource_stats_t *out)
 }
 
 static void pool_destroy(void *state) { rmm__so_destroy(state); }
+static rmm_status_t pool_trim(void *state, size_t *released) { return rmm__so_trim(state, released); }
+static void pool_reset_peak(void *state) { rmm__so_reset_peak(state); }
 
 static const rmm_impl_t pool_impl = {
     .name = "pool",
@@ -150,6 +148,18 @@ static const rmm_impl_t pool_impl = {
     .deallocate = pool_deallocate,
     .get_stats = pool_get_stats,
     .destroy = pool_destroy,
+    .trim = pool_trim,
+    .reset_peak = pool_reset_peak,
+};
+
+static const rmm_impl_t expandable_impl = {
+    .name = "expandable_pool",
+    .allocate = pool_allocate,
+    .deallocate = pool_deallocate,
+    .get_stats = pool_get_stats,
+    .destroy = pool_destroy,
+    .trim = pool_trim,
+    .reset_peak = pool_reset_peak,
 };
 
 static rmm_status_t check_sizes(size_t initial_size, size_t maximum_size)
@@ -197,4 +207,13 @@ RMM_API rmm_status_t rmm_pool_size(const rmm_resource_t *mr, size_t *bytes)
                      bytes == NULL ? "the output pointer is NULL" : "the resource is not a pool");
   *bytes = rmm__so_reserved(so);
   return RMM_SUCCESS;
+}
+
+rmm_status_t rmm__pool_create_over_vmm(rmm__vmm_t *vmm, size_t initial_size, unsigned properties,
+                                       rmm_resource_t **out)
+{
+  rmm__so_t *so = calloc(1, sizeof *so);
+  if (so == NULL)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_expandable_pool_create: no host memory for the resource");
+  return rmm__so_create_over_vmm(so, &expandable_family, &expandable_impl, vmm, initial_size, properties, out);
 }

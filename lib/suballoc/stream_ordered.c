@@ -639,7 +639,76 @@ static bool add_chunk(rmm__so_t *so, void *bag, uintptr_t base, size_t size)
 
 static size_t room(const rmm__so_t *so)
 {
+  if (so->vmm != NULL)
+    return rmm__vmm_reserved(so->vmm) - so->reserved;
   return so->maximum != 0 ? so->maximum - so->reserved : SIZE_MAX;
+}
+
+/*
+ * The free block in the clean bag that ends where the mapped range ends, if any;
+ * so->lock held. so->reserved is the mapped size, kept under the lock: the range itself
+ * is changed only by the thread that holds the `growing` flag, with no lock held.
+ */
+static size_t free_tail(const rmm__so_t *so, rmm_ds_free_block_t *tail)
+{
+  uintptr_t end = rmm__vmm_base(so->vmm) + so->reserved;
+  if (!so->family->bag_last(so->clean, tail) || tail->addr + tail->size != end)
+    return 0;
+  return tail->size;
+}
+
+/*
+ * How much to map for `size` bytes: what the request lacks beyond the free tail, but
+ * at least 1/32 of what is mapped (at most 64 MiB), so that the footprint stays within
+ * a few percent of the peak in few steps. so->lock held.
+ */
+static size_t range_step(const rmm__so_t *so, size_t size)
+{
+  rmm_ds_free_block_t tail;
+  size_t missing = size - free_tail(so, &tail);
+  size_t step = so->reserved / 32;
+  if (step > 64 * ((size_t)1 << 20))
+    step = 64 * ((size_t)1 << 20);
+  if (step < missing)
+    step = missing;
+  return step > room(so) ? missing : step;
+}
+
+/* Puts `added` newly mapped bytes at `end` in the clean bag, where they join the free tail; so->lock held. */
+static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
+{
+  if (!so->family->bag_reserve(so->clean, 1))
+    return false;
+  so->family->bag_put(so->clean, (rmm_ds_free_block_t){end, added, 0});
+  chunk_at(so, 0)->size += added;
+  so->reserved += added;
+  return true;
+}
+
+/*
+ * Maps more of the range at its end, into the clean bag (mapping is ordered on no
+ * stream), and takes the block there. Called with so->lock held and the `growing`
+ * flag set by this thread; the lock is dropped around the driver's calls.
+ */
+static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm_ds_free_block_t *block, bool *found)
+{
+  size_t step = range_step(so, size), added;
+  uintptr_t end = rmm__vmm_base(so->vmm) + so->reserved;
+  pthread_mutex_unlock(&so->lock);
+  rmm_status_t status = rmm__vmm_grow(so->vmm, step, &added);
+  pthread_mutex_lock(&so->lock);
+  if (status != RMM_SUCCESS)
+    return status;
+  if (!add_mapped(so, end, added)) {
+    pthread_mutex_unlock(&so->lock);
+    (void)rmm__vmm_shrink(so->vmm, added);
+    pthread_mutex_lock(&so->lock);
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record the grown range", so->family->name);
+  }
+  *found = so->family->bag_take(so->clean, size, block);
+  char text[RMM_BYTES_TEXT];
+  RMM_LOG(RMM_LOG_DEBUG, "%s: mapped %s more at %p", so->family->name, rmm__format_bytes(added, text), (void *)end);
+  return RMM_SUCCESS;
 }
 
 /*
@@ -657,6 +726,19 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds
   *at_maximum = false;
   *found = false;
   pthread_mutex_lock(&so->lock);
+  if (so->vmm != NULL) {
+    *at_maximum = size > room(so);
+    if (*at_maximum) {
+      pthread_mutex_unlock(&so->lock);
+      return RMM_ERROR_OUT_OF_MEMORY;
+    }
+    so->growing = true;
+    rmm_status_t status = grow_range(so, size, block, found);
+    so->growing = false;
+    pthread_cond_broadcast(&so->grown);
+    pthread_mutex_unlock(&so->lock);
+    return status;
+  }
   if (so->growing) {
     while (so->growing)
       pthread_cond_wait(&so->grown, &so->lock);
@@ -792,11 +874,11 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     if (status != RMM_ERROR_OUT_OF_MEMORY)
       return so->family->out_of_memory(so, requested, status);
     if (retried) {
-      atomic_fetch_add_explicit(&so->oom_failures, 1, memory_order_relaxed);
+      rmm__reclaim_count(&so->reclaim.oom_failures, 1);
       return so->family->out_of_memory(so, requested, at_maximum ? RMM_SUCCESS : status);
     }
     retried = true;
-    atomic_fetch_add_explicit(&so->retries, 1, memory_order_relaxed);
+    rmm__reclaim_count(&so->reclaim.retries, 1);
     (void)rmm__so_trim(so, NULL);
   }
 }
@@ -933,6 +1015,39 @@ static rmm_status_t settle(const rmm__so_t *so, loot_t *loot, size_t count)
   return status;
 }
 
+/*
+ * Unmaps the whole steps of the range that the free tail covers, once no other thread
+ * is growing it; so->lock held (dropped around the driver's calls, with the `growing`
+ * flag set), the memory settled. Returns the bytes unmapped.
+ */
+static size_t shrink_range(rmm__so_t *so)
+{
+  while (so->growing)
+    pthread_cond_wait(&so->grown, &so->lock);
+  rmm_ds_free_block_t tail;
+  size_t bytes = rmm__vmm_shrinkable(so->vmm, free_tail(so, &tail));
+  if (bytes == 0)
+    return 0;
+  /* The head of the tail stays free; removing and re-adding a smaller block needs no new node. */
+  so->family->bag_remove_chunk(so, so->clean, tail.addr, tail.size);
+  if (tail.size > bytes)
+    so->family->bag_put(so->clean, (rmm_ds_free_block_t){tail.addr, tail.size - bytes, 0});
+  chunk_at(so, 0)->size -= bytes;
+  so->reserved -= bytes;
+  so->growing = true;
+  pthread_mutex_unlock(&so->lock);
+  rmm_status_t status = rmm__vmm_shrink(so->vmm, bytes);
+  pthread_mutex_lock(&so->lock);
+  so->growing = false;
+  pthread_cond_broadcast(&so->grown);
+  if (status == RMM_SUCCESS)
+    return bytes;
+  /* Still mapped: the bytes are free memory again. */
+  if (!add_mapped(so, tail.addr + tail.size - bytes, bytes))
+    RMM_LOG(RMM_LOG_ERROR, "%s: no host memory to keep %zu free bytes", so->family->name, bytes);
+  return 0;
+}
+
 /* Wholly free chunks leave the clean bag; so->lock held. Returns them in `gone`. */
 static size_t collect_free_chunks(rmm__so_t *so, rmm__so_chunk_t *gone)
 {
@@ -962,13 +1077,15 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
 
   /* Settled blocks are clean: any stream may use them with no wait. */
   rmm__so_chunk_t *gone = NULL;
-  size_t gone_count = 0;
+  size_t gone_count = 0, unmapped = 0;
   if (status == RMM_SUCCESS) {
     pthread_mutex_lock(&so->lock);
     for (size_t i = 0; i < count; i++)
       if (!pour(so->family, so->clean, loot[i].bag))
         park_rest(so, loot[i].bag);
-    if (so->chunk_count != 0 && (gone = malloc(so->chunk_count * sizeof *gone)) != NULL)
+    if (so->vmm != NULL)
+      unmapped = shrink_range(so);
+    else if (so->chunk_count != 0 && (gone = malloc(so->chunk_count * sizeof *gone)) != NULL)
       gone_count = collect_free_chunks(so, gone);
     pthread_mutex_unlock(&so->lock);
   } else {
@@ -977,18 +1094,17 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
   release_loot(so, loot, count);
   free(loot);
 
-  size_t bytes = 0;
+  size_t bytes = unmapped;
   for (size_t i = 0; i < gone_count; i++) {
     (void)rmm_deallocate(so->upstream, (void *)gone[i].base, gone[i].size, RMM_STREAM_DEFAULT);
     bytes += gone[i].size;
   }
   free(gone);
-  if (gone_count != 0) {
+  if (bytes != 0) {
     char text[RMM_BYTES_TEXT];
-    RMM_LOG(RMM_LOG_DEBUG, "%s: trimmed %zu chunks, %s", so->family->name, gone_count,
-            rmm__format_bytes(bytes, text));
+    RMM_LOG(RMM_LOG_DEBUG, "%s: trimmed %s", so->family->name, rmm__format_bytes(bytes, text));
   }
-  atomic_fetch_add_explicit(&so->trimmed, bytes, memory_order_relaxed);
+  rmm__reclaim_count(&so->reclaim.bytes_trimmed, bytes);
   if (released != NULL)
     *released = bytes;
   return status;
@@ -1021,8 +1137,11 @@ void rmm__so_get_stats(rmm__so_t *so, rmm_resource_stats_t *out)
     pthread_mutex_unlock(&list->lock);
   }
   pthread_mutex_unlock(&so->lock);
+  rmm__reclaim_stats(&so->reclaim, out);
   out->flags |= RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS;
 }
+
+void rmm__so_reset_peak(rmm__so_t *so) { rmm__usage_reset_peak(&so->usage); }
 
 size_t rmm__so_reserved(rmm__so_t *so)
 {
@@ -1086,11 +1205,10 @@ static void on_unregistered(rmm_stream_listener_t *listener, rmm_stream_t stream
 
 /* ---- life cycle ---- */
 
-static bool init(rmm__so_t *so, const rmm__so_family_t *family, rmm_resource_t *upstream, size_t maximum)
+static bool init(rmm__so_t *so, const rmm__so_family_t *family, unsigned properties, size_t maximum)
 {
   so->family = family;
-  so->upstream = upstream;
-  so->device = (rmm_resource_properties(upstream) & RMM_DEVICE_ACCESSIBLE) != 0;
+  so->device = (properties & RMM_DEVICE_ACCESSIBLE) != 0;
   so->serial = atomic_fetch_add_explicit(&next_layer, 1, memory_order_relaxed);
   so->maximum = maximum;
   so->clean = new_bag(family);
@@ -1160,6 +1278,11 @@ static void return_chunks(rmm__so_t *so)
   /* Failure (the runtime may be gone at process exit) leaves nothing better to do than to go on. */
   if (so->device)
     (void)rmm__cuda_device_synchronize();
+  if (so->vmm != NULL) {
+    rmm__vmm_destroy(so->vmm);
+    so->vmm = NULL;
+    return;
+  }
   for (uint32_t id = 0; id < so->chunk_slots; id++) {
     rmm__so_chunk_t *chunk = chunk_at(so, id);
     if (chunk->size != 0)
@@ -1203,7 +1326,8 @@ rmm_status_t rmm__so_create(rmm__so_t *so, const rmm__so_family_t *family, const
     free(so);
     return status;
   }
-  if (!init(so, family, up, maximum_size)) {
+  so->upstream = up;
+  if (!init(so, family, rmm_resource_properties(up), maximum_size)) {
     fini(so, false);
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_%s_create: no host memory for the resource", family->name);
   }
@@ -1213,6 +1337,45 @@ rmm_status_t rmm__so_create(rmm__so_t *so, const rmm__so_family_t *family, const
     status = rmm__resource_new(impl, so, rmm_resource_properties(up), up, out);
   if (status != RMM_SUCCESS) {
     return_chunks(so);
+    fini(so, true);
+  }
+  return status;
+}
+
+/* The first step of the range, mapped now, in the clean bag: mapping waits for no stream. */
+static rmm_status_t map_initial(rmm__so_t *so, size_t initial_size)
+{
+  uint32_t id = chunk_slot(so);
+  if (id == UINT32_MAX)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record the range", so->family->name);
+  *chunk_at(so, id) = (rmm__so_chunk_t){rmm__vmm_base(so->vmm), 0};
+  so->chunk_count = 1;
+  if (initial_size == 0)
+    return RMM_SUCCESS;
+  size_t added;
+  rmm_status_t status = rmm__vmm_grow(so->vmm, initial_size, &added);
+  if (status == RMM_SUCCESS && !add_mapped(so, rmm__vmm_base(so->vmm), added))
+    status = rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record the range", so->family->name);
+  return status;
+}
+
+rmm_status_t rmm__so_create_over_vmm(rmm__so_t *so, const rmm__so_family_t *family, const rmm_impl_t *impl,
+                                     rmm__vmm_t *vmm, size_t initial_size, unsigned properties,
+                                     rmm_resource_t **out)
+{
+  if (!init(so, family, properties, 0)) {
+    fini(so, false);
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_%s_create: no host memory for the resource", family->name);
+  }
+  so->vmm = vmm;
+  rmm_status_t status = map_initial(so, initial_size);
+  if (status == RMM_SUCCESS)
+    status = rmm__resource_new(impl, so, properties, NULL, out);
+  if (status != RMM_SUCCESS) {
+    /* The caller keeps the range: give back only what was mapped on it. */
+    if (rmm__vmm_mapped(vmm) != 0)
+      (void)rmm__vmm_shrink(vmm, rmm__vmm_shrinkable(vmm, rmm__vmm_mapped(vmm)));
+    so->vmm = NULL;
     fini(so, true);
   }
   return status;

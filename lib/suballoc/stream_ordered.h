@@ -28,6 +28,7 @@
 #include "core/streams.h"
 #include "suballoc/ds/block_index.h"
 #include "suballoc/ds/free_set.h"
+#include "suballoc/vmm.h"
 
 typedef struct rmm__so rmm__so_t;
 
@@ -64,6 +65,8 @@ typedef struct rmm__so_family {
   bool (*bag_add_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk);
   /* Removes a chunk's memory from the bag when all of it is there; false (nothing changed) otherwise. */
   bool (*bag_remove_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size);
+  /* The highest addressed block, for a range that grows and shrinks at its end; optional. */
+  bool (*bag_last)(const void *bag, rmm_ds_free_block_t *out);
   /* How much to ask the upstream for when `size` bytes are missing and `room` may still be had. */
   size_t (*chunk_size)(const rmm__so_t *so, size_t size, size_t room);
   /* Sets the message of a request that cannot be served (the lock is not held). */
@@ -101,8 +104,9 @@ struct rmm__so {
   pthread_mutex_t lock;  /* the pool-wide lock: see the top of this file */
   pthread_cond_t grown;  /* signalled when a growth ends */
   const rmm__so_family_t *family;
-  rmm_resource_t *upstream;
-  bool device;           /* the upstream is device accessible: events are used */
+  rmm_resource_t *upstream; /* chunks come from here, */
+  rmm__vmm_t *vmm;          /* or else the memory is this range's, one chunk that grows and shrinks at its end */
+  bool device;           /* the memory is device accessible: events are used */
   uint64_t serial;       /* unique to this layer, for the per-thread list cache */
   size_t maximum;        /* 0: no limit */
   size_t reserved;       /* bytes held from the upstream, growths in flight included */
@@ -122,7 +126,7 @@ struct rmm__so {
   size_t chunk_count;     /* live chunks */
   rmm_stream_listener_t listener;
   rmm_usage_t usage;
-  atomic_size_t retries, oom_failures, trimmed;
+  rmm_reclaim_t reclaim;
   rmm__so_shard_t shards[RMM__SO_SHARDS];
 };
 
@@ -135,6 +139,15 @@ struct rmm__so {
 rmm_status_t rmm__so_create(rmm__so_t *so, const rmm__so_family_t *family, const rmm_impl_t *impl,
                             rmm_resource_t *upstream, size_t initial_size, size_t maximum_size,
                             rmm_resource_t **out);
+
+/*
+ * The same over a reserved range instead of an upstream (the expandable pool): the
+ * resource owns `vmm` on success; on failure the state is freed and the caller still
+ * owns `vmm`. `properties` are the range's memory's.
+ */
+rmm_status_t rmm__so_create_over_vmm(rmm__so_t *so, const rmm__so_family_t *family, const rmm_impl_t *impl,
+                                     rmm__vmm_t *vmm, size_t initial_size, unsigned properties,
+                                     rmm_resource_t **out);
 
 /* Returns every chunk to the upstream (after the device finishes its work) and frees the state. */
 void rmm__so_destroy(rmm__so_t *so);
@@ -158,6 +171,9 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released);
 
 /* Fills in what the layer knows of itself. */
 void rmm__so_get_stats(rmm__so_t *so, rmm_resource_stats_t *out);
+
+/* The peak of bytes in use restarts from what is in use now. */
+void rmm__so_reset_peak(rmm__so_t *so);
 
 /* The bytes held from the upstream (rmm_pool_size). */
 size_t rmm__so_reserved(rmm__so_t *so);

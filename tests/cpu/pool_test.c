@@ -200,7 +200,7 @@ START_TEST(test_best_fit_and_reuse)
   ck_assert_uint_eq(stats.bytes_in_use, 0);
   ck_assert_uint_eq(stats.peak_bytes_in_use, 1024 + 4096 + 1024 + 2048 + 256);
   ck_assert_uint_eq(stats.upstream_chunks, 1);
-  ck_assert_uint_eq(stats.flags, RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS);
+  ck_assert_uint_eq(stats.flags, RMM_STATS_IN_USE | RMM_STATS_RESERVED | RMM_STATS_FREE | RMM_STATS_CHUNKS | RMM_STATS_RECLAIM);
   void *whole;
   RMM_CK(rmm_allocate(pool, &whole, MiB, NULL));
   ck_assert_ptr_eq(whole, a);
@@ -344,6 +344,16 @@ START_TEST(test_odd_initial_size)
   size_t size;
   RMM_CK(rmm_pool_size(pool, &size));
   ck_assert_uint_eq(size, 64 * MiB);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
+  ck_assert_uint_eq(stats.allocation_retries, 1);
+  ck_assert_uint_eq(stats.oom_failures, 0);
+  ck_assert_uint_eq(stats.bytes_trimmed, 1000192);
+  /* A ninth cannot fit: it is retried once more, then counted as a failure. */
+  void *ninth;
+  RMM_CK_STATUS(rmm_allocate(pool, &ninth, 8 * MiB, NULL), RMM_ERROR_OUT_OF_MEMORY);
+  stats = rmm_test_stats(pool);
+  ck_assert_uint_eq(stats.allocation_retries, 2);
+  ck_assert_uint_eq(stats.oom_failures, 1);
   for (int i = 0; i < 8; i++)
     RMM_CK(rmm_deallocate(pool, ptrs[i], 8 * MiB, NULL));
   rmm_resource_release(pool);
@@ -388,13 +398,74 @@ START_TEST(test_destroy_returns_chunks)
 }
 END_TEST
 
+/* Trim gives back exactly the wholly free chunks, never one with a live block. */
+START_TEST(test_trim_exact)
+{
+  bump_t bump;
+  rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, GiB), MiB, 0);
+  void *a, *b, *c;
+  RMM_CK(rmm_allocate(pool, &a, MiB, NULL));      /* the first chunk, 1 MiB */
+  RMM_CK(rmm_allocate(pool, &b, MiB, STREAM(1))); /* a second, 1 MiB */
+  RMM_CK(rmm_allocate(pool, &c, MiB, STREAM(2))); /* a third, 2 MiB, half used */
+  ck_assert_uint_eq(bump.outstanding, 3);
+  RMM_CK(rmm_deallocate(pool, a, MiB, STREAM(3)));
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(pool, &released));
+  ck_assert_uint_eq(released, MiB);
+  ck_assert_uint_eq(bump.outstanding, 2);
+  rmm_resource_stats_t stats = rmm_test_stats(pool);
+  ck_assert_uint_eq(stats.bytes_reserved, 3 * MiB);
+  ck_assert_uint_eq(stats.bytes_trimmed, MiB);
+  ck_assert(stats.flags & RMM_STATS_RECLAIM);
+  /* Nothing else is wholly free: a second trim gives nothing. */
+  RMM_CK(rmm_resource_trim(pool, &released));
+  ck_assert_uint_eq(released, 0);
+  RMM_CK(rmm_deallocate(pool, b, MiB, STREAM(1)));
+  RMM_CK(rmm_deallocate(pool, c, MiB, STREAM(2)));
+  RMM_CK(rmm_resource_trim(pool, &released));
+  ck_assert_uint_eq(released, 3 * MiB);
+  ck_assert_uint_eq(bump.outstanding, 0);
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_reserved, 0);
+  /* It grows again on demand. */
+  RMM_CK(rmm_allocate(pool, &a, MiB, NULL));
+  RMM_CK(rmm_deallocate(pool, a, MiB, NULL));
+  rmm_resource_release(pool);
+  ck_assert_uint_eq(bump.outstanding, 0);
+}
+END_TEST
+
+/* The same for fixed_size: a chunk goes back when all its blocks are free. */
+START_TEST(test_trim_fixed_size)
+{
+  bump_t bump;
+  rmm_resource_t *mr = rmm_test_fixed_size_over(new_bump(&bump, GiB), 4 * KiB, 4);
+  void *blocks[8];
+  for (int i = 0; i < 8; i++)
+    RMM_CK(rmm_allocate(mr, &blocks[i], 4 * KiB, STREAM(1 + i % 2)));
+  ck_assert_uint_eq(bump.outstanding, 2);
+  for (int i = 0; i < 4; i++) /* the whole first chunk */
+    RMM_CK(rmm_deallocate(mr, blocks[i], 4 * KiB, STREAM(3)));
+  RMM_CK(rmm_deallocate(mr, blocks[4], 4 * KiB, STREAM(3))); /* one block of the second */
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(released, 16 * KiB);
+  ck_assert_uint_eq(bump.outstanding, 1);
+  for (int i = 5; i < 8; i++)
+    RMM_CK(rmm_deallocate(mr, blocks[i], 4 * KiB, NULL));
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(released, 16 * KiB);
+  ck_assert_uint_eq(bump.outstanding, 0);
+  rmm_resource_release(mr);
+}
+END_TEST
+
 /* ---- random sequences against a reference model ---- */
 
 /*
  * Random allocations and frees on a few streams, checked against the model: no overlap,
  * exact in-use figures, and at the end one free block per chunk.
  */
-static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, uint64_t seed)
+static size_t random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, uint64_t seed)
 {
   size_t ops = rmm_test_scaled(20000), capacity = 512, count = 0, in_use = 0;
   live_t *blocks = malloc(capacity * sizeof *blocks);
@@ -424,6 +495,12 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
       if (touch && i < count) /* the moved block keeps its pattern: refill with its new tag */
         fill((void *)blocks[i].addr, blocks[i].bytes, (unsigned char)i);
     }
+    /* B18: trims between the steps change nothing a live block depends on. */
+    if (op % 1499 == 0) {
+      size_t released = 0, reserved = rmm_test_stats(pool).bytes_reserved;
+      RMM_CK(rmm_resource_trim(pool, &released));
+      ck_assert_uint_eq(rmm_test_stats(pool).bytes_reserved, reserved - released);
+    }
     if (op % 997 == 0) {
       ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, in_use);
       check_no_overlap(blocks, count);
@@ -447,7 +524,13 @@ static void random_sequence(rmm_resource_t *pool, bool touch, size_t max_bytes, 
   stats = rmm_test_stats(pool);
   ck_assert_uint_eq(stats.free_blocks, stats.upstream_chunks);
   ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
+  /* Nothing is live: a trim gives every chunk back. */
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(pool, &released));
+  ck_assert_uint_eq(released, stats.bytes_reserved);
+  ck_assert_uint_eq(rmm_test_stats(pool).upstream_chunks, 0);
   free(blocks);
+  return stats.upstream_chunks;
 }
 
 START_TEST(test_random_host)
@@ -471,8 +554,7 @@ START_TEST(test_exact_coalescing)
 {
   bump_t bump;
   rmm_resource_t *pool = rmm_test_pool_over(new_bump(&bump, 1024 * GiB), 0, 0);
-  random_sequence(pool, false, 64 * MiB, 3);
-  ck_assert_uint_gt(rmm_test_stats(pool).upstream_chunks, 1);
+  ck_assert_uint_gt(random_sequence(pool, false, 64 * MiB, 3), 1);
   rmm_resource_release(pool);
   ck_assert_uint_eq(bump.outstanding, 0);
 }
@@ -678,6 +760,33 @@ START_TEST(test_threads_scale)
   size_t threads = counts[_i];
   rmm_resource_t *pool = new_host_pool(MiB, 0);
   run_workers(pool, threads, 4000, true, true);
+  rmm_resource_release(pool);
+}
+END_TEST
+
+/* Trims from one thread while eight others allocate and free with fill patterns. */
+static void *trim_repeatedly(void *arg)
+{
+  worker_t *w = arg;
+  for (size_t i = 0; i < rmm_test_scaled(400); i++) {
+    size_t released;
+    w->failures += rmm_resource_trim(w->pool, &released) != RMM_SUCCESS;
+  }
+  return NULL;
+}
+
+START_TEST(test_trim_while_allocating)
+{
+  rmm_resource_t *pool = new_host_pool(MiB, 0);
+  worker_t trimmer = {.pool = pool};
+  pthread_t id;
+  ck_assert_int_eq(pthread_create(&id, NULL, trim_repeatedly, &trimmer), 0);
+  run_workers(pool, 8, 20000, true, true);
+  pthread_join(id, NULL);
+  ck_assert_uint_eq(trimmer.failures, 0);
+  size_t released;
+  RMM_CK(rmm_resource_trim(pool, &released));
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_reserved, 0);
   rmm_resource_release(pool);
 }
 END_TEST
@@ -907,6 +1016,8 @@ static Suite *pool_suite(void)
   tcase_add_test(growth, test_odd_initial_size);
   tcase_add_test(growth, test_cycles_do_not_grow);
   tcase_add_test(growth, test_destroy_returns_chunks);
+  tcase_add_test(growth, test_trim_exact);
+  tcase_add_test(growth, test_trim_fixed_size);
   suite_add_tcase(suite, growth);
   TCase *model = tcase_create("model");
   tcase_set_timeout(model, 120);
@@ -922,6 +1033,7 @@ static Suite *pool_suite(void)
   tcase_add_test(streams, test_many_streams);
   tcase_add_test(streams, test_threads_and_streams);
   tcase_add_loop_test(streams, test_threads_scale, 0, 3);
+  tcase_add_test(streams, test_trim_while_allocating);
   tcase_add_test(streams, test_threads_one_stream);
   tcase_add_test(streams, test_simultaneous_misses);
   tcase_add_test(streams, test_adaptors_over_pool);

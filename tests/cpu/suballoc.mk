@@ -36,6 +36,13 @@ tests_cpu_pool_test_SOURCES = tests/cpu/pool_test.c
 tests_cpu_pool_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_pool_test_LDFLAGS = $(test_ldflags)
 
+check_PROGRAMS += tests/cpu/expandable_test
+TESTS += tests/cpu/expandable_test
+VALGRIND_TESTS += tests/cpu/expandable_test
+tests_cpu_expandable_test_SOURCES = tests/cpu/expandable_test.c
+tests_cpu_expandable_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_expandable_test_LDFLAGS = $(test_ldflags)
+
 check_PROGRAMS += tests/cpu/fixed_size_test
 TESTS += tests/cpu/fixed_size_test
 VALGRIND_TESTS += tests/cpu/fixed_size_test

@@ -13,6 +13,13 @@ tests_gpu_pool_test_CPPFLAGS = $(gpu_cppflags)
 tests_gpu_pool_test_LDFLAGS = $(test_ldflags)
 tests_gpu_pool_test_LDADD = $(gpu_ldadd)
 
+check_PROGRAMS += tests/gpu/expandable_test
+TESTS += tests/gpu/expandable_test
+tests_gpu_expandable_test_SOURCES = tests/gpu/expandable_test.c tests/gpu/gpu_test.h
+tests_gpu_expandable_test_CPPFLAGS = $(gpu_cppflags)
+tests_gpu_expandable_test_LDFLAGS = $(test_ldflags)
+tests_gpu_expandable_test_LDADD = $(gpu_ldadd)
+
 check_PROGRAMS += tests/gpu/binning_test
 TESTS += tests/gpu/binning_test
 tests_gpu_binning_test_SOURCES = tests/gpu/binning_test.c
