@@ -7,6 +7,7 @@ carrying the library's own message, so callers simply call ``lib.rmm_x(...)``.
 
 import ctypes
 import os
+import threading
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -155,8 +156,41 @@ def error_for(status):
     return RMMError(status, message)
 
 
+# An exception raised by Python code that C called back (a CallbackMemoryResource's
+# functions, a failure callback), kept per thread until the C call that led to it
+# returns; that call then raises it instead of the status the callback turned into.
+_pending = threading.local()
+
+
+def set_pending_exception(exc):
+    """Records ``exc`` for the C call in progress on this thread (first one wins)."""
+    if getattr(_pending, "exc", None) is None:
+        _pending.exc = exc
+
+
+def take_pending_exception():
+    """The exception recorded by a callback on this thread, cleared; None when none."""
+    exc = getattr(_pending, "exc", None)
+    _pending.exc = None
+    return exc
+
+
+def _as_caller_sees_it(exc):
+    """What the caller gets for an exception of a callback: MemoryError and RuntimeError
+    (and interrupts) as they are, anything else as a RuntimeError with the same message,
+    as upstream turns them into C++ exceptions and back."""
+    if isinstance(exc, (MemoryError, RuntimeError, KeyboardInterrupt, SystemExit)):
+        return exc
+    error = RuntimeError(str(exc))
+    error.__cause__ = exc
+    return error
+
+
 def _check(result, func, args):
+    pending = take_pending_exception()
     if result != SUCCESS:
+        if pending is not None:
+            raise _as_caller_sees_it(pending)
         raise error_for(result)
     return result
 
@@ -323,6 +357,8 @@ _PROTOTYPES = {
     "rmm_log_set_level": (STATUS, [c_int]),
     "rmm_log_get_level": (c_int, []),
     "rmm_log_flush": (STATUS, []),
+    "rmm_log_set_flush_level": (STATUS, [c_int]),
+    "rmm_log_get_flush_level": (c_int, []),
     # device.h
     "rmm_get_current_device": (STATUS, [POINTER(c_int)]),
     "rmm_set_current_device": (STATUS, [c_int]),
@@ -331,6 +367,7 @@ _PROTOTYPES = {
     "rmm_percent_of_free_device_memory": (STATUS, [c_double, _psz]),
     "rmm_prefetch": (STATUS, [_p, _sz, c_int, _p]),
     "rmm_stream_synchronize": (STATUS, [_p]),
+    "rmm_memory_copy": (STATUS, [_p, _p, _sz, _p]),
     # stream_pool.h
     "rmm_stream_pool_create": (STATUS, [_sz, _pp]),
     "rmm_stream_pool_destroy": (None, [_p]),
