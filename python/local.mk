@@ -47,7 +47,9 @@ EXTRA_DIST += python/rmm/_config.py.in
 # to python-test-counts. GPU tests skip without a device.
 python_tests = \
 	python/tests/conftest.py \
+	python/tests/test_abi.py \
 	python/tests/test_buffer.py \
+	python/tests/test_compat.py \
 	python/tests/test_errors.py \
 	python/tests/test_lifetime.py \
 	python/tests/test_mr.py \

@@ -6,7 +6,7 @@ Scripts written for upstream RMM's Python API run unchanged: ``rmm.DeviceBuffer`
 
 import importlib
 
-from rmm import mr
+from rmm import _cuda, mr
 from rmm._lib import BadAllocError, CudaError, OutOfMemoryError, RMMError
 from rmm._sizes import parse_bytes
 from rmm.pylibrmm.device_buffer import DeviceBuffer
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 # Submodules loaded on first use, as `rmm.statistics` and `rmm.allocators` are in upstream.
-_LAZY = ("statistics", "allocators", "pylibrmm", "_cuda")
+_LAZY = ("statistics", "allocators", "pylibrmm")
 
 
 def __getattr__(name):

@@ -48,6 +48,15 @@ STREAM_LEGACY = 1
 STREAM_PER_THREAD = 2
 ALLOCATION_ALIGNMENT = 256
 
+# rmm_handle_type_t (include/rmm/memory.h): how cuda_async allocations may be exported.
+HANDLE_TYPE_NONE = 0x0
+HANDLE_TYPE_POSIX_FILE_DESCRIPTOR = 0x1
+HANDLE_TYPE_FABRIC = 0x8
+
+# Every upper-case int above is RMM_<name> in the C headers, and every Structure below
+# names its C type in its docstring: python/tests/test_abi.py compiles a probe from
+# these declarations and checks values, sizes and offsets against the headers.
+
 
 class RMMError(RuntimeError):
     """A librmm call failed. ``status`` is the rmm_status_t code, ``message`` the

@@ -257,7 +257,9 @@ class CudaAsyncMemoryResource(DeviceMemoryResource):
     """
 
     def __init__(self, initial_pool_size=None, release_threshold=None, enable_ipc=False, enable_fabric=False):
-        handle_types = (_HANDLE_POSIX_FD if enable_ipc else 0) | (_HANDLE_FABRIC if enable_fabric else 0)
+        handle_types = (_lib.HANDLE_TYPE_POSIX_FILE_DESCRIPTOR if enable_ipc else 0) | (
+            _lib.HANDLE_TYPE_FABRIC if enable_fabric else 0
+        )
         options = _lib.CudaAsyncOptions(
             struct_size=ctypes.sizeof(_lib.CudaAsyncOptions),
             initial_pool_size=0 if initial_pool_size is None else parse_bytes(initial_pool_size),
@@ -275,11 +277,6 @@ class CudaAsyncMemoryResource(DeviceMemoryResource):
     def pool_handle(self):
         """The cudaMemPool_t as an int."""
         return _lib.out_pointer(lib.rmm_cuda_async_pool_handle, self._handle)
-
-
-# rmm_handle_type_t (include/rmm/memory.h).
-_HANDLE_POSIX_FD = 0x1
-_HANDLE_FABRIC = 0x8
 
 
 def _pool_handle_value(pool_handle):
