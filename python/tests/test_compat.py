@@ -413,6 +413,30 @@ def test_cuda_stream_module():
     assert callable(cuda_stream.CudaStream)
 
 
+def test_stream_protocol_versions_other_than_0_are_refused():
+    class FutureStream:
+        def __cuda_stream__(self):
+            return (1, 0x1000)
+
+    with pytest.raises(NotImplementedError, match="version: '1'"):
+        Stream(FutureStream())
+
+
+def test_stream_pool_takes_upstreams_arguments():
+    from rmm.pylibrmm.cuda_stream import CudaStreamFlags
+    from rmm.pylibrmm.cuda_stream_pool import CudaStreamPool
+
+    with pytest.raises(ValueError):
+        CudaStreamPool(pool_size=0, flags=CudaStreamFlags.NON_BLOCKING)
+    with pytest.raises(OverflowError):
+        CudaStreamPool(pool_size=-3)
+    if DEVICE_COUNT:
+        pool = CudaStreamPool(pool_size=4, flags=CudaStreamFlags.SYNC_DEFAULT)
+        streams = [pool.get_stream() for _ in range(4)]
+        assert len(set(streams)) == 4
+        assert all(streams[i] == pool.get_stream_by_id(i) for i in range(4))
+
+
 def test_stream_arguments_of_none_are_the_default_stream(host_mr):
     buf = rmm.DeviceBuffer(size=4, stream=None, mr=host_mr)
     assert buf.stream is DEFAULT_STREAM

@@ -8,6 +8,7 @@ with the ``__cuda_stream__`` protocol, or one with a ``.ptr`` (CuPy), ``.cuda_st
 
 import ctypes
 import enum
+import weakref
 
 from rmm import _lib
 from rmm._sizes import SIZE_MAX
@@ -55,9 +56,11 @@ def as_stream_handle(obj):
         # an attribute holding the tuple.
         value = protocol() if callable(protocol) else protocol
         try:
-            _version, handle = value
+            version, handle = value
         except (TypeError, ValueError):
             raise TypeError(f"__cuda_stream__ of {type(obj).__name__} gave {value!r}, not (version, handle)") from None
+        if version != 0:
+            raise NotImplementedError(f"RMM does not currently support the CUDA Stream Protocol version: '{version}'.")
         return _as_int(handle, "__cuda_stream__()[1]")
     for attribute in ("ptr", "cuda_stream", "handle"):
         value = getattr(obj, attribute, None)
@@ -76,15 +79,41 @@ class CudaStreamFlags(enum.IntEnum):
     NON_BLOCKING = 1
 
 
+def _runtime_stream_api():
+    """cuda-python's runtime module, for streams that synchronize with the legacy
+    default stream; None without cuda-python."""
+    try:
+        from cuda.bindings import runtime
+    except ImportError:
+        return None
+    return runtime
+
+
+def _destroy_runtime_stream(runtime, stream):
+    runtime.cudaStreamDestroy(stream)
+
+
 class CudaStream:
     """A new CUDA stream, destroyed when this object is collected (upstream's
-    ``rmm.pylibrmm.cuda_stream.CudaStream``). librmm makes it non-blocking: it does
-    not wait for the legacy default stream. Needs a device."""
+    ``rmm.pylibrmm.cuda_stream.CudaStream``). Needs a device.
 
-    def __init__(self, flags=CudaStreamFlags.NON_BLOCKING):
+    ``flags`` SYNC_DEFAULT (upstream's default) makes a stream that synchronizes with
+    the legacy default stream, created through cuda-python; without cuda-python, and
+    with NON_BLOCKING, librmm makes the stream, and librmm's streams are non-blocking.
+    """
+
+    def __init__(self, flags=CudaStreamFlags.SYNC_DEFAULT):
+        self.flags = CudaStreamFlags(flags)
+        runtime = _runtime_stream_api() if self.flags == CudaStreamFlags.SYNC_DEFAULT else None
+        if runtime is not None:
+            err, stream = runtime.cudaStreamCreateWithFlags(getattr(runtime, "cudaStreamDefault", 0))
+            if err != runtime.cudaError_t.cudaSuccess:
+                raise _lib.CudaError(_lib.ERROR_CUDA, f"cudaStreamCreateWithFlags failed: {err}", int(err))
+            self._handle = int(stream)
+            self._finalizer = weakref.finalize(self, _destroy_runtime_stream, runtime, stream)
+            return
         from rmm.pylibrmm.cuda_stream_pool import CudaStreamPool
 
-        self.flags = CudaStreamFlags(flags)
         # A pool of one stream owns it; librmm creates and destroys it.
         self._pool = CudaStreamPool(1)
         self._handle = self._pool.get_stream(0).handle
