@@ -65,10 +65,12 @@ _UNITS = {
     "mib": 1 << 20,
     "gib": 1 << 30,
     "tib": 1 << 40,
+    "pib": 1 << 50,
     "kb": 1000,
     "mb": 1000**2,
     "gb": 1000**3,
     "tb": 1000**4,
+    "pb": 1000**5,
     "ki": 1 << 10,
     "mi": 1 << 20,
     "gi": 1 << 30,
@@ -100,8 +102,12 @@ def parse_bytes(size):
     number, unit = match.groups()
     scale = _UNITS[unit.lower()]
     if "." not in number:
-        return as_size(int(number) * scale)
-    value = float(number) * scale
-    if value != int(value):
-        raise ValueError(f"{size!r} is not a whole number of bytes")
-    return as_size(int(value))
+        value = int(number) * scale
+    else:
+        value = float(number) * scale
+        if value != int(value):
+            raise ValueError(f"Could not parse {size!r} as a whole number of bytes")
+        value = int(value)
+    if value > SIZE_MAX:
+        raise SizeRangeError(f"Could not parse {size!r} as a size: it does not fit in 64 bits (size_t)")
+    return value

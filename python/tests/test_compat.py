@@ -335,7 +335,7 @@ def test_binning_takes_a_bin_of_another_memory_kind(host_mr):
         binning.add_bin(2048, "not a resource")
 
 
-@pytest.mark.parametrize("size", ["bad", "2k", "8 M", "1.5.5GiB"])
+@pytest.mark.parametrize("size", ["bad", "2k", "8 M", "1.5.5GiB", "1" * 400])
 def test_reinitialize_refuses_unreadable_sizes(host_current, size):
     with pytest.raises(ValueError, match="Could not parse"):
         rmm.reinitialize(initial_pool_size=size)

@@ -675,8 +675,10 @@ class TrackingResourceAdaptor(UpstreamResourceAdaptor):
         return found
 
     def get_outstanding_allocations_str(self):
-        """The library's report of the outstanding allocations, one per line."""
-        return _lib.write_to_string(lambda stream: lib.rmm_tracking_report(self._handle, stream))
+        """The library's report of the outstanding allocations, one per line; empty when
+        there are none, as upstream's."""
+        text = _lib.write_to_string(lambda stream: lib.rmm_tracking_report(self._handle, stream))
+        return text if self.get_outstanding_count() else ""
 
     def log_outstanding_allocations(self):
         """Writes the report to stderr when the debug-log level is debug or lower."""
