@@ -463,3 +463,22 @@ def out_pointer(fn, *args):
     value = c_void_p()
     fn(*args, ctypes.byref(value))
     return value.value or 0
+
+
+# Upstream's rmm._lib was the old home of the pylibrmm modules; code written for it
+# (rmm._lib.device_buffer.DeviceBuffer, ...) still finds them here, with upstream's warning.
+_OLD_SUBMODULES = ("device_buffer", "memory_resource", "cuda_stream", "cuda_stream_pool", "logger", "stream")
+
+
+def __getattr__(name):
+    if name in _OLD_SUBMODULES:
+        import importlib
+        import warnings
+
+        warnings.warn(
+            "The `rmm._lib` module is deprecated in will be removed in a future release. Use `rmm.pylibrmm` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(f"rmm.pylibrmm.{name}")
+    raise AttributeError(f"module 'rmm._lib' has no attribute {name!r}")

@@ -58,6 +58,13 @@ def test_old_stream_module_is_the_new_one():
     assert rmm._cuda.stream.Stream is Stream
 
 
+def test_old_lib_paths_reach_pylibrmm_with_a_warning():
+    with pytest.warns(FutureWarning, match="rmm.pylibrmm"):
+        assert rmm._lib.device_buffer.DeviceBuffer is rmm.DeviceBuffer
+    with pytest.raises(AttributeError):
+        rmm._lib.no_such_module
+
+
 def profiled_example():
     return 1
 
