@@ -222,6 +222,10 @@ def deviceGetName(device):
     """The name of ``device``, e.g. "NVIDIA H100 80GB HBM3"."""
     device = as_c_int(device, "device")
     if _driver is not None:
+        # The driver API needs cuInit, which the runtime may not have called yet.
+        (status,) = _driver.cuInit(0)
+        if status != _driver.CUresult.CUDA_SUCCESS:
+            raise CUDADriverError(status)
         status, name = _driver.cuDeviceGetName(256, _driver.CUdevice(device))
         if status != _driver.CUresult.CUDA_SUCCESS:
             raise CUDADriverError(status)
