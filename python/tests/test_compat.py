@@ -193,6 +193,26 @@ def test_deallocate_callback_exception_reaches_the_caller(host_mr):
     assert q
 
 
+def test_callback_exception_while_a_resource_is_released_is_unraisable(host_mr, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", seen.append)
+
+    def deallocate(ptr, size, stream):
+        host_mr.deallocate(ptr, size, stream)
+        raise ValueError("free during teardown")
+
+    cb = rmm.mr.CallbackMemoryResource(lambda size, stream: host_mr.allocate(size, stream), deallocate)
+    pool = rmm.mr.PoolMemoryResource(cb, initial_pool_size=4096)
+    del pool
+    gc.collect()
+    assert [type(s.exc_value) for s in seen] == [ValueError]
+    assert "releasing rmm resource" in seen[0].err_msg
+    # Nothing is left pending for the thread's next failure.
+    limited = rmm.mr.LimitingResourceAdaptor(host_mr, 16)
+    with pytest.raises(MemoryError, match="limiting"):
+        limited.allocate(64)
+
+
 def test_failure_callback_exception_reaches_the_caller(host_mr):
     limited = rmm.mr.LimitingResourceAdaptor(host_mr, 1024)
 

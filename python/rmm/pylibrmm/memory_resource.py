@@ -83,6 +83,25 @@ def _release(handle):
     C resource holds its own references on its upstream, so frees stay correct in
     whatever order Python collects the objects (cycles included)."""
     lib.rmm_resource_release(handle)
+    # A callback that raised while the resource gave memory back has no caller to
+    # reach: report it as Python reports errors in finalizers, and leave nothing
+    # pending for the thread's next call.
+    pending = _lib.take_pending_exception()
+    if pending is not None:
+        _report_unraisable(pending, f"Exception ignored while releasing rmm resource 0x{handle:x}")
+
+
+class _UnraisableHookArgs:
+    """What sys.unraisablehook takes (its own type cannot be made from Python)."""
+
+    def __init__(self, exc, message):
+        self.exc_type, self.exc_value, self.exc_traceback = type(exc), exc, exc.__traceback__
+        self.err_msg = message
+        self.object = None
+
+
+def _report_unraisable(exc, message):
+    sys.unraisablehook(_UnraisableHookArgs(exc, message))
 
 
 def _create(fn, *args):
