@@ -51,6 +51,7 @@ dist_man_MANS += \
 	man/man3/rmm_device_uvector_stream.3 \
 	man/man3/rmm_get_current_device.3 \
 	man/man3/rmm_get_num_devices.3 \
+	man/man3/rmm_memory_copy.3 \
 	man/man3/rmm_percent_of_free_device_memory.3 \
 	man/man3/rmm_prefetch.3 \
 	man/man3/rmm_set_current_device.3 \

@@ -15,6 +15,7 @@ EXTRA_DIST += \
 	examples/python/device_buffer.py \
 	examples/python/example_support.py \
 	examples/python/memory_resources.py \
+	examples/python/readme.py \
 	examples/python/use_cupy.py \
 	examples/python/use_numba.py \
 	examples/python/use_torch.py

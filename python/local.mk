@@ -4,16 +4,19 @@
 rmmpydir = $(pythondir)/rmm
 rmmpylibrmmdir = $(pythondir)/rmm/pylibrmm
 rmmallocatorsdir = $(pythondir)/rmm/allocators
+rmmcudadir = $(pythondir)/rmm/_cuda
 if HAVE_PYTHON
 rmmpy_PYTHON = \
 	python/rmm/__init__.py \
 	python/rmm/_lib.py \
 	python/rmm/_sizes.py \
+	python/rmm/_version.py \
 	python/rmm/mr.py \
 	python/rmm/rmm.py
 nodist_rmmpy_PYTHON = python/rmm/_config.py
 rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/__init__.py \
+	python/rmm/pylibrmm/cuda_stream.py \
 	python/rmm/pylibrmm/cuda_stream_pool.py \
 	python/rmm/pylibrmm/device_buffer.py \
 	python/rmm/pylibrmm/logger.py \
@@ -21,6 +24,10 @@ rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/stream.py
 rmmallocators_PYTHON = \
 	python/rmm/allocators/__init__.py
+rmmcuda_PYTHON = \
+	python/rmm/_cuda/__init__.py \
+	python/rmm/_cuda/gpu.py \
+	python/rmm/_cuda/stream.py
 # Made by `make` too, so that the source tree's package finds an installed library.
 noinst_DATA = python/rmm/_config.py
 endif
@@ -29,7 +36,9 @@ endif
 # by configure because configure leaves ${exec_prefix} in @libdir@ unexpanded.
 python/rmm/_config.py: $(srcdir)/python/rmm/_config.py.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) python/rmm && \
+	commit=`git -C $(srcdir) rev-parse HEAD 2>/dev/null || :` && \
 	sed -e 's|@libdir[@]|$(libdir)|g' -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	  -e "s|@GIT_COMMIT[@]|$$commit|g" \
 	  $(srcdir)/python/rmm/_config.py.in > $@.tmp && mv $@.tmp $@
 CLEANFILES += python/rmm/_config.py python-test-counts
 EXTRA_DIST += python/rmm/_config.py.in
@@ -38,7 +47,9 @@ EXTRA_DIST += python/rmm/_config.py.in
 # to python-test-counts. GPU tests skip without a device.
 python_tests = \
 	python/tests/conftest.py \
+	python/tests/test_abi.py \
 	python/tests/test_buffer.py \
+	python/tests/test_compat.py \
 	python/tests/test_errors.py \
 	python/tests/test_lifetime.py \
 	python/tests/test_mr.py \

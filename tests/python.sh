@@ -29,7 +29,10 @@ RMM_LIBRARY=$(cd "$(dirname "$library")" && pwd)/$(basename "$library")
 RMM_PYTEST_COUNTS=$(cd "$builddir" && pwd)/python-test-counts
 PYTHONPATH=$(cd "$srcdir/python" && pwd)${PYTHONPATH:+:$PYTHONPATH}
 PYTHONDONTWRITEBYTECODE=1
-export RMM_LIBRARY RMM_PYTEST_COUNTS PYTHONPATH PYTHONDONTWRITEBYTECODE
+# The headers, for the ABI probe that test_abi.py compiles with $CC.
+RMM_SOURCE_DIR=$(cd "$srcdir" && pwd)
+RMM_BUILD_DIR=$(cd "$builddir" && pwd)
+export RMM_LIBRARY RMM_PYTEST_COUNTS PYTHONPATH PYTHONDONTWRITEBYTECODE RMM_SOURCE_DIR RMM_BUILD_DIR
 # No cache: the source tree may be read-only (distcheck).
 "$python" -m pytest -q -p no:cacheprovider "$srcdir/python/tests"
 rc=$?

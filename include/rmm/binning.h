@@ -56,12 +56,14 @@ RMM_API rmm_status_t rmm_binning_create_range(rmm_resource_t *upstream, int min_
  * replaces the earlier one, whose reference is released.
  * @param mr a binning resource.
  * @param allocation_size the largest request the bin serves.
- * @param bin_mr the bin's resource (the binning resource holds a reference on it); it must
- *        have every property of @p mr (rmm_resource_properties()). NULL creates a
- *        fixed-size resource of @p allocation_size blocks (rounded) over the upstream.
- * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT when @p mr is not a binning resource,
- *         @p allocation_size is 0 or too large to round, or @p bin_mr lacks a property of
- *         @p mr; the status of creating the bin; RMM_ERROR_BAD_ALLOC.
+ * @param bin_mr the bin's resource (the binning resource holds a reference on it). As in
+ *        RMM it may give another kind of memory than @p mr; one lacking a property of
+ *        @p mr (rmm_resource_properties()) is taken with a warning in the debug log.
+ *        NULL creates a fixed-size resource of @p allocation_size blocks (rounded) over
+ *        the upstream.
+ * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT when @p mr is not a binning resource
+ *         or @p allocation_size is 0 or too large to round; the status of creating the
+ *         bin; RMM_ERROR_BAD_ALLOC.
  */
 RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_size, rmm_resource_t *bin_mr);
 

@@ -84,6 +84,22 @@ RMM_API rmm_status_t rmm_set_current_device(int device);
  */
 RMM_API rmm_status_t rmm_stream_synchronize(rmm_stream_t stream);
 
+/**
+ * @brief Copies @p bytes from @p src to @p dst, ordered on @p stream.
+ *
+ * Either side may be host or device memory (cudaMemcpyAsync with cudaMemcpyDefault);
+ * the call returns once the copy is queued, so the caller synchronizes @p stream before
+ * it reads a host destination or reuses a pageable host source. With no device at
+ * all, both sides must be host memory and the copy is done before the call returns.
+ * @param dst where the bytes go.
+ * @param src where they come from.
+ * @param bytes the byte count; 0 copies nothing.
+ * @param stream the stream on which the copy is ordered.
+ * @return RMM_SUCCESS; RMM_ERROR_INVALID_ARGUMENT for a NULL @p dst or @p src with a
+ *         non-zero @p bytes; RMM_ERROR_CUDA when the runtime refuses the copy.
+ */
+RMM_API rmm_status_t rmm_memory_copy(void *dst, const void *src, size_t bytes, rmm_stream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

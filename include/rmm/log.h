@@ -40,6 +40,23 @@ RMM_API rmm_status_t rmm_log_set_level(rmm_log_level_t level);
 RMM_API rmm_log_level_t rmm_log_get_level(void);
 
 /**
+ * @brief Sets the level from which each debug-log line is flushed as it is written.
+ *
+ * Lines of @p level and above reach the file at once; lower ones wait in the stream's
+ * buffer until a later flush (rmm_log_flush(), a flushed line, exit). The default,
+ * RMM_LOG_TRACE, flushes every line; RMM_LOG_OFF flushes none.
+ * @param level RMM_LOG_TRACE ... RMM_LOG_OFF.
+ * @return RMM_SUCCESS, or RMM_ERROR_INVALID_ARGUMENT for a value outside the enum.
+ */
+RMM_API rmm_status_t rmm_log_set_flush_level(rmm_log_level_t level);
+
+/**
+ * @brief The level from which debug-log lines are flushed as they are written.
+ * @return the level set last, else RMM_LOG_TRACE.
+ */
+RMM_API rmm_log_level_t rmm_log_get_flush_level(void);
+
+/**
  * @brief Flushes the debug log's file or stream.
  * @return RMM_SUCCESS, or RMM_ERROR_IO if the flush failed.
  */

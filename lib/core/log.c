@@ -21,6 +21,9 @@
 /* -1 until the environment has been read. */
 static atomic_int current_level = -1;
 
+/* Lines at or above this level are flushed as they are written; trace flushes every line. */
+static atomic_int flush_level = RMM_LOG_TRACE;
+
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *sink;
 static bool sink_failed;
@@ -68,6 +71,17 @@ RMM_API rmm_status_t rmm_log_set_level(rmm_log_level_t level)
 
 RMM_API rmm_log_level_t rmm_log_get_level(void) { return (rmm_log_level_t)load_level(); }
 
+RMM_API rmm_status_t rmm_log_set_flush_level(rmm_log_level_t level)
+{
+  if ((int)level < RMM_LOG_TRACE || (int)level > RMM_LOG_OFF)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_log_set_flush_level: %d is not a log level (0 trace ... 6 off)", (int)level);
+  atomic_store(&flush_level, (int)level);
+  return RMM_SUCCESS;
+}
+
+RMM_API rmm_log_level_t rmm_log_get_flush_level(void) { return (rmm_log_level_t)atomic_load(&flush_level); }
+
 bool rmm__log_enabled(rmm_log_level_t level)
 {
   int threshold = load_level();
@@ -112,8 +126,10 @@ void rmm__log_write(rmm_log_level_t level, const char *fmt, ...)
   if (out != NULL) {
     fprintf(out, "[%6ld][%02d:%02d:%02d.%06ld][%-8s] %s\n", thread, local.tm_hour, local.tm_min, local.tm_sec,
             (long)now.tv_usec, level_names[level], text);
-    /* Each line is flushed: the log is read most when a program dies. */
-    fflush(out);
+    /* By default each line is flushed: the log is read most when a program dies. */
+    int threshold = atomic_load(&flush_level);
+    if (threshold != RMM_LOG_OFF && (int)level >= threshold)
+      fflush(out);
   }
   pthread_mutex_unlock(&sink_lock);
 }

@@ -34,8 +34,12 @@ rmm_status_t rmm__leaf_allocation_failed(const char *family, const char *call, i
     return rmm__cuda_fail(cuda_error, RMM_ERROR_OUT_OF_MEMORY,
                           "%s: out of memory (failed to allocate %s = %zu bytes with %s)", family, size, bytes, call);
   }
-  return rmm__cuda_fail(cuda_error, RMM_ERROR_CUDA, "%s: %s failed to allocate %s (%zu bytes)", family, call, size,
-                        bytes);
+  /*
+   * Without a usable device the runtime is at fault; any other refusal (a destroyed pool
+   * under a view, a bad stream) is a failed allocation, RMM's bad_alloc.
+   */
+  rmm_status_t status = rmm__cuda_error_is_no_device(cuda_error) ? RMM_ERROR_CUDA : RMM_ERROR_BAD_ALLOC;
+  return rmm__cuda_fail(cuda_error, status, "%s: %s failed to allocate %s (%zu bytes)", family, call, size, bytes);
 }
 
 rmm_status_t rmm__leaf_create(const rmm_impl_t *impl, unsigned properties, rmm_resource_t **out)

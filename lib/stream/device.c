@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <rmm/device.h>
 
@@ -118,4 +119,27 @@ RMM_API rmm_status_t rmm_set_current_device(int device)
 RMM_API rmm_status_t rmm_stream_synchronize(rmm_stream_t stream)
 {
   return in_context(rmm__cuda_stream_synchronize(stream), "rmm_stream_synchronize");
+}
+
+/*
+ * With no device, both sides can only be host memory, so the copy is a memcpy: the
+ * same rule as the containers over host resources, which keeps callers testable on
+ * machines without a GPU.
+ */
+RMM_API rmm_status_t rmm_memory_copy(void *dst, const void *src, size_t bytes, rmm_stream_t stream)
+{
+  if (bytes == 0)
+    return RMM_SUCCESS;
+  if (dst == NULL || src == NULL)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_memory_copy: %s is NULL for a copy of %zu bytes",
+                     dst == NULL ? "the destination" : "the source", bytes);
+  int count = 0;
+  rmm_status_t status = rmm__cuda_get_device_count(&count);
+  if (status != RMM_SUCCESS)
+    return in_context(status, "rmm_memory_copy");
+  if (count == 0) {
+    memmove(dst, src, bytes);
+    return RMM_SUCCESS;
+  }
+  return in_context(rmm__cuda_memcpy_async(dst, src, bytes, stream), "rmm_memory_copy");
 }

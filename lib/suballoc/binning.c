@@ -310,12 +310,14 @@ RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_s
   if (allocation_size == 0 || !rmm__align_up(allocation_size, RMM_ALLOCATION_ALIGNMENT, &size))
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_binning_add_bin: a bin of %zu bytes cannot be made",
                      allocation_size);
-  /* A bin must hand out memory the callers of the binning resource can use. */
+  /*
+   * RMM takes any bin, e.g. a cuda bin under a managed upstream; so does librmm, but a
+   * bin whose memory lacks the upstream's properties is worth a warning.
+   */
   unsigned needed = rmm_resource_properties(mr);
   if (bin_mr != NULL && (rmm_resource_properties(bin_mr) & needed) != needed)
-    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
-                     "rmm_binning_add_bin: the bin resource (%s) lacks the memory properties of the upstream (%s)",
-                     rmm_resource_name(bin_mr), rmm_resource_name(state->upstream));
+    RMM_LOG(RMM_LOG_WARN, "binning: the bin resource (%s) lacks the memory properties of the upstream (%s)",
+            rmm_resource_name(bin_mr), rmm_resource_name(state->upstream));
   rmm_resource_t *held = NULL;
   if (bin_mr != NULL) {
     held = rmm_resource_retain(bin_mr);

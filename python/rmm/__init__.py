@@ -6,18 +6,20 @@ Scripts written for upstream RMM's Python API run unchanged: ``rmm.DeviceBuffer`
 
 import importlib
 
-from rmm import mr
+from rmm import _cuda, mr
 from rmm._lib import BadAllocError, CudaError, OutOfMemoryError, RMMError
-from rmm._lib import lib as _clib
 from rmm._sizes import parse_bytes
 from rmm.pylibrmm.device_buffer import DeviceBuffer
 from rmm.pylibrmm.logger import (
     flush_logger,
+    get_flush_level,
     get_logging_level,
     level_enum,
+    set_flush_level,
     set_logging_level,
     should_log,
 )
+from rmm.pylibrmm.memory_resource import disable_logging, enable_logging, get_log_filenames
 from rmm.pylibrmm.stream import Stream
 from rmm.rmm import (
     is_initialized,
@@ -26,7 +28,7 @@ from rmm.rmm import (
     unregister_reinitialize_hook,
 )
 
-__version__ = _clib.rmm_version().decode()
+from rmm._version import __git_commit__, __version__
 
 __all__ = [
     "DeviceBuffer",
@@ -35,7 +37,11 @@ __all__ = [
     "OutOfMemoryError",
     "CudaError",
     "Stream",
+    "disable_logging",
+    "enable_logging",
     "flush_logger",
+    "get_flush_level",
+    "get_log_filenames",
     "get_logging_level",
     "is_initialized",
     "level_enum",
@@ -43,6 +49,7 @@ __all__ = [
     "parse_bytes",
     "register_reinitialize_hook",
     "reinitialize",
+    "set_flush_level",
     "set_logging_level",
     "should_log",
     "unregister_reinitialize_hook",

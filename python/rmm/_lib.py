@@ -7,6 +7,7 @@ carrying the library's own message, so callers simply call ``lib.rmm_x(...)``.
 
 import ctypes
 import os
+import threading
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -46,6 +47,15 @@ STREAM_DEFAULT = 0
 STREAM_LEGACY = 1
 STREAM_PER_THREAD = 2
 ALLOCATION_ALIGNMENT = 256
+
+# rmm_handle_type_t (include/rmm/memory.h): how cuda_async allocations may be exported.
+HANDLE_TYPE_NONE = 0x0
+HANDLE_TYPE_POSIX_FILE_DESCRIPTOR = 0x1
+HANDLE_TYPE_FABRIC = 0x8
+
+# Every upper-case int above is RMM_<name> in the C headers, and every Structure below
+# names its C type in its docstring: python/tests/test_abi.py compiles a probe from
+# these declarations and checks values, sizes and offsets against the headers.
 
 
 class RMMError(RuntimeError):
@@ -155,8 +165,41 @@ def error_for(status):
     return RMMError(status, message)
 
 
+# An exception raised by Python code that C called back (a CallbackMemoryResource's
+# functions, a failure callback), kept per thread until the C call that led to it
+# returns; that call then raises it instead of the status the callback turned into.
+_pending = threading.local()
+
+
+def set_pending_exception(exc):
+    """Records ``exc`` for the C call in progress on this thread (first one wins)."""
+    if getattr(_pending, "exc", None) is None:
+        _pending.exc = exc
+
+
+def take_pending_exception():
+    """The exception recorded by a callback on this thread, cleared; None when none."""
+    exc = getattr(_pending, "exc", None)
+    _pending.exc = None
+    return exc
+
+
+def _as_caller_sees_it(exc):
+    """What the caller gets for an exception of a callback: MemoryError and RuntimeError
+    (and interrupts) as they are, anything else as a RuntimeError with the same message,
+    as upstream turns them into C++ exceptions and back."""
+    if isinstance(exc, (MemoryError, RuntimeError, KeyboardInterrupt, SystemExit)):
+        return exc
+    error = RuntimeError(str(exc))
+    error.__cause__ = exc
+    return error
+
+
 def _check(result, func, args):
+    pending = take_pending_exception()
     if result != SUCCESS:
+        if pending is not None:
+            raise _as_caller_sees_it(pending)
         raise error_for(result)
     return result
 
@@ -341,6 +384,8 @@ _PROTOTYPES = {
     "rmm_log_set_level": (STATUS, [c_int]),
     "rmm_log_get_level": (c_int, []),
     "rmm_log_flush": (STATUS, []),
+    "rmm_log_set_flush_level": (STATUS, [c_int]),
+    "rmm_log_get_flush_level": (c_int, []),
     # device.h
     "rmm_get_current_device": (STATUS, [POINTER(c_int)]),
     "rmm_set_current_device": (STATUS, [c_int]),
@@ -349,6 +394,7 @@ _PROTOTYPES = {
     "rmm_percent_of_free_device_memory": (STATUS, [c_double, _psz]),
     "rmm_prefetch": (STATUS, [_p, _sz, c_int, _p]),
     "rmm_stream_synchronize": (STATUS, [_p]),
+    "rmm_memory_copy": (STATUS, [_p, _p, _sz, _p]),
     # stream_pool.h
     "rmm_stream_pool_create": (STATUS, [_sz, _pp]),
     "rmm_stream_pool_destroy": (None, [_p]),
@@ -435,3 +481,22 @@ def out_pointer(fn, *args):
     value = c_void_p()
     fn(*args, ctypes.byref(value))
     return value.value or 0
+
+
+# Upstream's rmm._lib was the old home of the pylibrmm modules; code written for it
+# (rmm._lib.device_buffer.DeviceBuffer, ...) still finds them here, with upstream's warning.
+_OLD_SUBMODULES = ("device_buffer", "memory_resource", "cuda_stream", "cuda_stream_pool", "logger", "stream")
+
+
+def __getattr__(name):
+    if name in _OLD_SUBMODULES:
+        import importlib
+        import warnings
+
+        warnings.warn(
+            "The `rmm._lib` module is deprecated in will be removed in a future release. Use `rmm.pylibrmm` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(f"rmm.pylibrmm.{name}")
+    raise AttributeError(f"module 'rmm._lib' has no attribute {name!r}")

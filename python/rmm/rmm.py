@@ -1,6 +1,7 @@
 """rmm.reinitialize and what goes with it: the hooks and the initialised state."""
 
 from rmm import _lib
+from rmm._sizes import as_c_int, parse_bytes
 from rmm.pylibrmm import memory_resource as _mr
 
 __all__ = [
@@ -62,6 +63,14 @@ def reinitialize(
     writing ``log_file_name`` (else RMM_LOG_FILE) with ".dev<N>" before the
     extension when ``logging``. Registered hooks run first.
     """
+    # Bad arguments are refused before anything changes (hooks included).
+    if initial_pool_size is not None:
+        initial_pool_size = parse_bytes(initial_pool_size)
+    if maximum_pool_size is not None:
+        maximum_pool_size = parse_bytes(maximum_pool_size)
+    device_list = [as_c_int(devices, "devices")] if not isinstance(devices, (list, tuple)) else [
+        as_c_int(device, "devices") for device in devices
+    ]
     for func, args, kwargs in list(_reinitialize_hooks):
         func(*args, **kwargs)
     if logging and log_file_name is None:
@@ -69,7 +78,6 @@ def reinitialize(
 
         if not os.getenv("RMM_LOG_FILE"):
             raise ValueError("RMM log file must be specified either using log_file_name= argument or RMM_LOG_FILE")
-    device_list = [devices] if isinstance(devices, int) else list(devices)
     for device in device_list:
         with _mr._on_device(device):
             mr = _build(pool_allocator, managed_memory, initial_pool_size, maximum_pool_size, logging, log_file_name)

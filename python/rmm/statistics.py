@@ -27,7 +27,7 @@ import os
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import rmm.mr
 
@@ -153,13 +153,16 @@ class ProfilerRecords:
     @dataclass
     class MemoryRecord:
         """Runs of one function or block: their number, the largest peak bytes and
-        allocations of a run, and the bytes and allocations of all runs together."""
+        allocations of a run, and the bytes and allocations of all runs together.
+
+        Records compare by upstream's three fields (calls and bytes); the allocation
+        counts are extra and left out of ``==``."""
 
         num_calls: int = 0
         memory_total: int = 0
         memory_peak: int = 0
-        count_total: int = 0
-        count_peak: int = 0
+        count_total: int = field(default=0, compare=False)
+        count_peak: int = field(default=0, compare=False)
 
         def add(self, memory_total, memory_peak, count_total=0, count_peak=0):
             """Adds one run."""
@@ -232,6 +235,13 @@ class ProfilerRecords:
 
 
 default_profiler_records = ProfilerRecords()
+
+
+def _get_descriptive_name_of_object(obj):
+    """The name the profiler gives the records of a function (or of the block that starts
+    at a frame): ``file:line(qualified name)``, the same for a profiled function and
+    the function it wraps."""
+    return _describe(obj)
 
 
 def _describe(obj):

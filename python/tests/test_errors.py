@@ -51,8 +51,8 @@ def test_message_is_the_calling_threads(host_mr):
     thread = threading.Thread(target=other)
     thread.start()
     thread.join()
-    assert "300 bytes" in str(mine.value)
-    assert "5000 bytes" in seen["other"]
+    assert "304 bytes" in str(mine.value)
+    assert "5008 bytes" in seen["other"]
 
 
 def test_logging_adaptor_without_a_file_name(host_mr, monkeypatch):

@@ -16,6 +16,7 @@ def test_examples_are_there():
     assert {p.name for p in SCRIPTS} >= {
         "device_buffer.py",
         "memory_resources.py",
+        "readme.py",
         "use_cupy.py",
         "use_numba.py",
         "use_torch.py",
@@ -33,3 +34,20 @@ def test_example(script):
         pytest.skip(result.stdout.strip() or "skipped")
     assert result.returncode == 0, f"{script.name} failed:\n{result.stdout}\n{result.stderr}"
     assert result.stdout.rstrip().endswith("OK"), result.stdout
+
+
+def test_readme_python_lines_are_in_an_example():
+    """Every line of the README's Python block appears in examples/python/readme.py, so
+    the example that runs on the GPU runs what the README shows."""
+    readme = (EXAMPLES.parents[1] / "README").read_text().splitlines()
+    start = next(i for i, line in enumerate(readme) if line.startswith("Python (installed"))
+    block = []
+    for line in readme[start + 1 :]:
+        if line.startswith("    "):
+            block.append(line[4:])
+        elif block and line.strip():
+            break
+    assert "import rmm" in block
+    example = (EXAMPLES / "readme.py").read_text().splitlines()
+    for line in block:
+        assert line in example, f"README line not in examples/python/readme.py: {line!r}"

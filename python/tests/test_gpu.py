@@ -110,3 +110,119 @@ def test_torch_stream_is_accepted(gpu):
     buf = rmm.DeviceBuffer.to_device(b"xyz" * 10, stream=stream, mr=rmm.mr.CudaMemoryResource())
     assert buf.stream.handle == stream.cuda_stream
     assert buf.tobytes(stream) == b"xyz" * 10
+
+
+# ---- upstream compatibility on the device (test_compat.py has the CPU side) ----------
+
+
+def test_cuda_gpu_helpers_on_the_device(gpu):
+    g = rmm._cuda.gpu
+    assert g.getDeviceCount() == gpu
+    assert g.getDevice() == 0
+    g.setDevice(0)
+    assert g.driverGetVersion() >= 11000
+    assert g.runtimeGetVersion() >= 11000
+    assert g.deviceGetName(0)
+    assert g.getDeviceAttribute(16, 0) > 0  # cudaDevAttrMultiProcessorCount
+
+
+def test_cuda_gpu_takes_cuda_python_attributes(gpu):
+    runtime = pytest.importorskip("cuda.bindings.runtime")
+    g = rmm._cuda.gpu
+    count = g.getDeviceAttribute(runtime.cudaDeviceAttr.cudaDevAttrMultiProcessorCount, g.getDevice())
+    assert count == g.getDeviceAttribute(16, 0)
+
+
+def test_new_streams_on_the_device(gpu):
+    from rmm.pylibrmm.cuda_stream import CudaStream
+    from rmm.pylibrmm.stream import Stream
+
+    owned = CudaStream()
+    assert owned.is_valid() and owned.value() not in (0, 1, 2)
+    stream = Stream()
+    assert not stream.is_default() and stream != Stream()
+    rmm.mr.set_current_device_resource(rmm.mr.CudaAsyncMemoryResource())
+    buf = rmm.DeviceBuffer.to_device(b"on a stream of its own", stream=stream)
+    stream.synchronize()
+    assert buf.tobytes(stream=stream) == b"on a stream of its own"
+
+
+def test_copy_functions_on_the_device(gpu):
+    from rmm.pylibrmm.device_buffer import copy_device_to_ptr, copy_host_to_ptr, copy_ptr_to_host
+
+    rmm.mr.set_current_device_resource(rmm.mr.CudaMemoryResource())
+    src = rmm.DeviceBuffer(size=16)
+    dst = rmm.DeviceBuffer(size=16)
+    copy_host_to_ptr(b"sixteen bytes!!!", src.ptr)
+    copy_device_to_ptr(src.ptr, dst.ptr, 16)
+    out = bytearray(16)
+    copy_ptr_to_host(dst.ptr, out)
+    assert out == b"sixteen bytes!!!"
+
+
+def test_fabric_export_works_or_says_so(gpu):
+    try:
+        mr = rmm.mr.CudaAsyncMemoryResource(enable_fabric=True)
+    except RuntimeError as e:
+        assert str(e).endswith("Requested IPC memory handle type not supported")
+    else:
+        rmm.mr.set_current_device_resource(mr)
+        assert rmm.DeviceBuffer(size=1024).size == 1024
+
+
+def test_view_over_pools_made_by_cuda_python(gpu):
+    runtime = pytest.importorskip("cuda.bindings.runtime")
+    err, default_pool = runtime.cudaDeviceGetDefaultMemPool(0)
+    assert err == runtime.cudaError_t.cudaSuccess
+    view = rmm.mr.CudaAsyncViewMemoryResource(default_pool)
+    assert rmm.DeviceBuffer.to_device(b"default pool", mr=view).tobytes() == b"default pool"
+
+    props = runtime.cudaMemPoolProps()
+    props.allocType = runtime.cudaMemAllocationType.cudaMemAllocationTypePinned
+    props.location.id = 0
+    props.location.type = runtime.cudaMemLocationType.cudaMemLocationTypeDevice
+    err, pool = runtime.cudaMemPoolCreate(props)
+    assert err == runtime.cudaError_t.cudaSuccess
+    view = rmm.mr.CudaAsyncViewMemoryResource(pool)
+    assert view.pool_handle() == int(pool)
+    buf = rmm.DeviceBuffer.to_device(b"custom pool", mr=view)
+    assert buf.tobytes() == b"custom pool"
+    del buf
+    runtime.cudaDeviceSynchronize()
+    (err,) = runtime.cudaMemPoolDestroy(pool)
+    assert err == runtime.cudaError_t.cudaSuccess
+    # Upstream's behaviour: an allocation from a destroyed pool is a MemoryError.
+    with pytest.raises(MemoryError):
+        rmm.DeviceBuffer(size=64, mr=view)
+
+
+def test_failure_callback_exception_over_cuda(gpu):
+    def callback(nbytes):
+        raise RuntimeError("MyError")
+
+    mr = rmm.mr.FailureCallbackResourceAdaptor(rmm.mr.CudaMemoryResource(), callback)
+    rmm.mr.set_current_device_resource(mr)
+    total = rmm.mr.available_device_memory()[1]
+    with pytest.raises(RuntimeError, match="MyError"):
+        rmm.DeviceBuffer(size=total * 2)
+
+
+def test_statistics_count_upstreams_sizes_on_the_device(gpu):
+    import rmm.statistics
+
+    rmm.mr.set_current_device_resource(rmm.mr.CudaMemoryResource())
+    with rmm.statistics.statistics():
+        buf = rmm.DeviceBuffer(size=20)
+        assert rmm.statistics.get_statistics().current_bytes == 32
+        del buf
+
+
+def test_binning_with_a_bin_of_another_kind_on_the_device(gpu):
+    managed = rmm.mr.ManagedMemoryResource()
+    binning = rmm.mr.BinningMemoryResource(managed, 18, 22)
+    binning.add_bin(1 << 10, rmm.mr.FixedSizeMemoryResource(managed, 1 << 10))
+    binning.add_bin(1 << 23, rmm.mr.CudaMemoryResource())
+    rmm.mr.set_current_device_resource(binning)
+    for size in (100, 1 << 19, 5 << 20):
+        data = bytes(range(256)) * (size // 256 + 1)
+        assert rmm.DeviceBuffer.to_device(data[:size]).tobytes() == data[:size]

@@ -57,17 +57,17 @@ def test_counts_follow_buffers():
     a = rmm.DeviceBuffer(size=1000)
     b = rmm.DeviceBuffer(size=3000)
     assert get_statistics() == counts(
-        current_bytes=4000, current_count=2, peak_bytes=4000, peak_count=2, total_bytes=4000, total_count=2
+        current_bytes=4016, current_count=2, peak_bytes=4016, peak_count=2, total_bytes=4016, total_count=2
     )
     del a
     c = rmm.DeviceBuffer(size=500)
     assert get_statistics() == counts(
-        current_bytes=3500, current_count=2, peak_bytes=4000, peak_count=2, total_bytes=4500, total_count=3
+        current_bytes=3520, current_count=2, peak_bytes=4016, peak_count=2, total_bytes=4528, total_count=3
     )
     del b, c
     stats = get_statistics()
     assert (stats.current_bytes, stats.current_count) == (0, 0)
-    assert (stats.peak_bytes, stats.total_bytes, stats.total_count) == (4000, 4500, 3)
+    assert (stats.peak_bytes, stats.total_bytes, stats.total_count) == (4016, 4528, 3)
 
 
 def test_nested_push_pop():
@@ -75,7 +75,7 @@ def test_nested_push_pop():
     outer = rmm.DeviceBuffer(size=1000)
     hidden = push_statistics()
     assert hidden == counts(
-        current_bytes=1000, current_count=1, peak_bytes=1000, peak_count=1, total_bytes=1000, total_count=1
+        current_bytes=1008, current_count=1, peak_bytes=1008, peak_count=1, total_bytes=1008, total_count=1
     )
     assert get_statistics() == Statistics()
     inner = rmm.DeviceBuffer(size=200)
@@ -83,19 +83,20 @@ def test_nested_push_pop():
     del spike
     push_statistics()
     innermost = rmm.DeviceBuffer(size=50)
-    assert get_statistics().current_bytes == 50
+    # Each request counts rounded up to 16 bytes: 1000, 200, 800, 50 are 1008, 208, 800, 64.
+    assert get_statistics().current_bytes == 64
     popped = pop_statistics()
     assert popped == counts(
-        current_bytes=50, current_count=1, peak_bytes=50, peak_count=1, total_bytes=50, total_count=1
+        current_bytes=64, current_count=1, peak_bytes=64, peak_count=1, total_bytes=64, total_count=1
     )
-    # The middle scope took in the innermost one: 200 + 50 now, peak 1000 (200 + 800).
+    # The middle scope took in the innermost one: 208 + 64 now, peak 1008 (208 + 800).
     middle = pop_statistics()
     assert middle == counts(
-        current_bytes=250, current_count=2, peak_bytes=1000, peak_count=2, total_bytes=1050, total_count=3
+        current_bytes=272, current_count=2, peak_bytes=1008, peak_count=2, total_bytes=1072, total_count=3
     )
-    # The outer scope sees the inner activity on top of its own 1000 bytes.
+    # The outer scope sees the inner activity on top of its own 1008 bytes.
     assert get_statistics() == counts(
-        current_bytes=1250, current_count=3, peak_bytes=2000, peak_count=3, total_bytes=2050, total_count=4
+        current_bytes=1280, current_count=3, peak_bytes=2016, peak_count=3, total_bytes=2080, total_count=4
     )
     del outer, inner, innermost
     assert get_statistics().current_bytes == 0
@@ -138,13 +139,13 @@ def test_statistics_context_nests_as_a_scope():
         assert rmm.mr.get_current_device_resource() is mr
         assert get_statistics() == Statistics()
         inner = rmm.DeviceBuffer(size=300)
-        assert get_statistics().current_bytes == 300
+        assert get_statistics().current_bytes == 304
         with statistics():
             assert get_statistics() == Statistics()
         del inner
     assert rmm.mr.get_current_device_resource() is mr
     assert get_statistics() == counts(
-        current_bytes=100, current_count=1, peak_bytes=400, peak_count=2, total_bytes=400, total_count=2
+        current_bytes=112, current_count=1, peak_bytes=416, peak_count=2, total_bytes=416, total_count=2
     )
     del keep
 
@@ -184,8 +185,8 @@ def test_profiler_decorator_records_calls():
     assert name.endswith("(test_profiler_decorator_records_calls.<locals>.allocate_twice)")
     assert "test_statistics.py:" in name
     assert record.num_calls == 2
-    assert record.memory_total == 8000
-    assert record.memory_peak == 6000
+    assert record.memory_total == 8032
+    assert record.memory_peak == 6016
     assert record.count_total == 4
     assert record.count_peak == 2
 
@@ -217,16 +218,16 @@ def test_profiler_context_manager_and_nesting():
             c = rmm.DeviceBuffer(size=10)
             del c
     got = records.records
-    assert got["inner block"].memory_total == 250
-    assert got["inner block"].memory_peak == 250
+    assert got["inner block"].memory_total == 256
+    assert got["inner block"].memory_peak == 256
     # The outer block counts the inner one's allocation too.
-    assert got["outer block"].memory_total == 750
-    assert got["outer block"].memory_peak == 750
+    assert got["outer block"].memory_total == 768
+    assert got["outer block"].memory_peak == 768
     assert got["outer block"].count_total == 2
     (unnamed,) = [n for n in got if n not in ("outer block", "inner block")]
     assert "test_statistics.py:" in unnamed
     assert unnamed.endswith("(test_profiler_context_manager_and_nesting)")
-    assert got[unnamed].memory_total == 10
+    assert got[unnamed].memory_total == 16
 
 
 def test_profiler_records_nothing_without_statistics():

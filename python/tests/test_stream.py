@@ -39,7 +39,6 @@ class NumbaNull:
 @pytest.mark.parametrize(
     "obj, handle",
     [
-        (None, 0),
         (0, 0),
         (0x1000, 0x1000),
         (ctypes.c_void_p(0x20), 0x20),
@@ -55,6 +54,7 @@ class NumbaNull:
     ],
 )
 def test_stream_handles(obj, handle):
+    assert as_stream_handle(None) == 0
     assert as_stream_handle(obj) == handle
     assert Stream(obj).handle == handle
     assert Stream(obj).__cuda_stream__() == (0, handle)

@@ -156,6 +156,53 @@ START_TEST(unopenable_log_file_is_not_fatal)
 }
 END_TEST
 
+START_TEST(flush_level_round_trips_and_validates)
+{
+  ck_assert_int_eq(rmm_log_get_flush_level(), RMM_LOG_TRACE);
+  for (int level = RMM_LOG_TRACE; level <= RMM_LOG_OFF; level++) {
+    RMM_CK(rmm_log_set_flush_level((rmm_log_level_t)level));
+    ck_assert_int_eq(rmm_log_get_flush_level(), level);
+  }
+  RMM_CK_STATUS(rmm_log_set_flush_level((rmm_log_level_t)9), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("9 is not a log level");
+  ck_assert_int_eq(rmm_log_get_flush_level(), RMM_LOG_OFF);
+  RMM_CK(rmm_log_set_flush_level(RMM_LOG_TRACE));
+}
+END_TEST
+
+static long file_size(const char *path)
+{
+  struct stat info;
+  return stat(path, &info) == 0 ? (long)info.st_size : -1;
+}
+
+/*
+ * A debug line below the flush level stays in the stream's buffer until rmm_log_flush();
+ * at or above it, the line is in the file as soon as the call that logged it returns.
+ */
+static int flush_follows_level(void)
+{
+  if (rmm_log_set_flush_level(RMM_LOG_WARN) != RMM_SUCCESS || fail_once() != 0)
+    return 2;
+  if (file_size(log_path) != 0)
+    return 3;
+  if (rmm_log_flush() != RMM_SUCCESS || file_size(log_path) <= 0)
+    return 4;
+  long before = file_size(log_path);
+  if (rmm_log_set_flush_level(RMM_LOG_DEBUG) != RMM_SUCCESS || fail_once() != 0)
+    return 5;
+  return file_size(log_path) > before ? 0 : 6;
+}
+
+START_TEST(lines_below_the_flush_level_wait_for_a_flush)
+{
+  make_log_path();
+  setenv("RMM_LOG_TEST_PATH", log_path, 1);
+  ck_assert_int_eq(in_child("debug", log_path, "flush_follows_level"), 0);
+  unlink(log_path);
+}
+END_TEST
+
 START_TEST(flush_without_sink_succeeds)
 {
   RMM_CK(rmm_log_flush());
@@ -173,6 +220,8 @@ static Suite *log_suite(void)
   tcase_add_test(tc, resource_lifecycle_is_logged);
   tcase_add_test(tc, unopenable_log_file_is_not_fatal);
   tcase_add_test(tc, flush_without_sink_succeeds);
+  tcase_add_test(tc, flush_level_round_trips_and_validates);
+  tcase_add_test(tc, lines_below_the_flush_level_wait_for_a_flush);
   suite_add_tcase(suite, tc);
   return suite;
 }
@@ -189,8 +238,11 @@ int main(int argc, char **argv)
       {"fail_once", fail_once},
       {"trace_host_lifecycle", trace_host_lifecycle},
       {"unwritable_file", unwritable_file},
+      {"flush_follows_level", flush_follows_level},
   };
   self_path = argv[0];
+  if (getenv("RMM_LOG_TEST_PATH") != NULL)
+    snprintf(log_path, sizeof log_path, "%s", getenv("RMM_LOG_TEST_PATH"));
   if (argc == 3 && strcmp(argv[1], "--child") == 0) {
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
       if (strcmp(argv[2], bodies[i].name) == 0)

@@ -118,6 +118,22 @@ START_TEST(set_device_and_synchronize_without_device_fail_cleanly)
 }
 END_TEST
 
+/* Host to host works with or without a device (a memmove without one). */
+START_TEST(memory_copy_between_host_buffers)
+{
+  char src[32] = "librmm copies bytes", dst[32] = {0};
+  RMM_CK(rmm_memory_copy(dst, src, sizeof src, RMM_STREAM_DEFAULT));
+  if (device_count() > 0)
+    RMM_CK(rmm_stream_synchronize(RMM_STREAM_DEFAULT));
+  ck_assert_str_eq(dst, "librmm copies bytes");
+  RMM_CK(rmm_memory_copy(NULL, NULL, 0, RMM_STREAM_DEFAULT));
+  RMM_CK_STATUS(rmm_memory_copy(NULL, src, 1, RMM_STREAM_DEFAULT), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("the destination is NULL");
+  RMM_CK_STATUS(rmm_memory_copy(dst, NULL, 1, RMM_STREAM_DEFAULT), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_MESSAGE_HAS("the source is NULL");
+}
+END_TEST
+
 START_TEST(set_device_refuses_devices_out_of_range)
 {
   RMM_CK_STATUS(rmm_set_current_device(-1), RMM_ERROR_INVALID_ARGUMENT);
@@ -154,6 +170,7 @@ static Suite *stream_suite(void)
   tcase_add_test(device, prefetch_of_nothing_or_host_memory_succeeds);
   tcase_add_test(device, set_device_and_synchronize_without_device_fail_cleanly);
   tcase_add_test(device, set_device_refuses_devices_out_of_range);
+  tcase_add_test(device, memory_copy_between_host_buffers);
   tcase_add_test(device, set_device_with_device_makes_it_current);
   suite_add_tcase(suite, device);
   return suite;

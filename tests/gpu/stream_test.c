@@ -205,6 +205,28 @@ static int last_prefetch_location(const void *ptr, size_t bytes)
   return location;
 }
 
+/* Host to device, device to device and back, on a stream of the pool. */
+START_TEST(memory_copy_round_trips_through_the_device)
+{
+  rmm_stream_pool_t *pool;
+  RMM_CK(rmm_stream_pool_create(1, &pool));
+  rmm_stream_t stream;
+  RMM_CK(rmm_stream_pool_get(pool, &stream));
+  char src[64] = "from the host, twice through the device", dst[64] = {0};
+  void *a = NULL, *b = NULL;
+  CUDA_CK(cudaMalloc(&a, sizeof src));
+  CUDA_CK(cudaMalloc(&b, sizeof src));
+  RMM_CK(rmm_memory_copy(a, src, sizeof src, stream));
+  RMM_CK(rmm_memory_copy(b, a, sizeof src, stream));
+  RMM_CK(rmm_memory_copy(dst, b, sizeof src, stream));
+  RMM_CK(rmm_stream_synchronize(stream));
+  ck_assert_str_eq(dst, src);
+  CUDA_CK(cudaFree(a));
+  CUDA_CK(cudaFree(b));
+  rmm_stream_pool_destroy(pool);
+}
+END_TEST
+
 START_TEST(prefetch_moves_managed_memory)
 {
   enum { BYTES = 4 << 20 };
@@ -286,6 +308,7 @@ static Suite *stream_suite(void)
   tcase_add_test(device, device_queries_match_the_runtime);
   tcase_add_test(device, percent_of_free_memory_is_aligned_and_bounded);
   tcase_add_test(device, prefetch_moves_managed_memory);
+  tcase_add_test(device, memory_copy_round_trips_through_the_device);
   tcase_add_test(device, prefetch_of_memory_that_cannot_migrate_is_a_no_op);
   tcase_add_test(device, prefetch_of_a_scalar_and_half_a_vector);
   suite_add_tcase(suite, device);

@@ -5,19 +5,27 @@ import weakref
 
 from rmm import _lib
 from rmm._lib import lib
-from rmm.pylibrmm.stream import Stream
+from rmm._sizes import as_size
+from rmm.pylibrmm.stream import CudaStreamFlags, Stream
 
 __all__ = ["CudaStreamPool"]
 
 
 class CudaStreamPool:
-    """``pool_size`` non-blocking streams, handed out round-robin. The streams live
-    as long as the pool: keep the pool while they are in use."""
+    """``pool_size`` streams, handed out round-robin. The streams live as long as the
+    pool: keep the pool while they are in use.
 
-    def __init__(self, pool_size=16):
-        if int(pool_size) < 1:
+    ``flags`` is taken for upstream's signature (a CudaStreamFlags); librmm's pool
+    streams are always non-blocking: they never wait for the legacy default stream,
+    so order work against it with an explicit synchronize.
+    """
+
+    def __init__(self, pool_size=16, flags=CudaStreamFlags.SYNC_DEFAULT):
+        pool_size = as_size(pool_size, "pool_size")
+        if pool_size < 1:
             raise ValueError(f"a stream pool needs at least 1 stream, not {pool_size}")
-        self._handle = _lib.out_pointer(lib.rmm_stream_pool_create, int(pool_size))
+        self.flags = CudaStreamFlags(flags)
+        self._handle = _lib.out_pointer(lib.rmm_stream_pool_create, pool_size)
         self._finalizer = weakref.finalize(self, lib.rmm_stream_pool_destroy, self._handle)
 
     def get_stream(self, stream_id=None):
@@ -26,10 +34,12 @@ class CudaStreamPool:
         if stream_id is None:
             lib.rmm_stream_pool_get(self._handle, ctypes.byref(handle))
         else:
-            lib.rmm_stream_pool_get_at(self._handle, int(stream_id), ctypes.byref(handle))
-        stream = Stream(handle.value or 0)
-        stream._owner = self
-        return stream
+            lib.rmm_stream_pool_get_at(self._handle, as_size(stream_id, "stream_id"), ctypes.byref(handle))
+        return Stream._from_handle(handle.value or 0, owner=self)
+
+    def get_stream_by_id(self, stream_id):
+        """The stream at index ``stream_id`` (modulo the pool size)."""
+        return self.get_stream(stream_id)
 
     def get_pool_size(self):
         return lib.rmm_stream_pool_size(self._handle)

@@ -13,7 +13,7 @@ import weakref
 
 from rmm import _lib
 from rmm._lib import lib
-from rmm._sizes import parse_bytes
+from rmm._sizes import SIZE_MAX, as_c_int, as_pointer, as_size, parse_bytes
 from rmm.pylibrmm.stream import DEFAULT_STREAM, Stream, as_stream_handle
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "PinnedHostMemoryResource",
     "SystemMemoryResource",
     "SamHeadroomMemoryResource",
+    "SamHeadroomResourceAdaptor",
     "CudaAsyncMemoryResource",
     "CudaAsyncViewMemoryResource",
     "CudaAsyncManagedMemoryResource",
@@ -57,7 +58,22 @@ __all__ = [
     "disable_logging",
     "get_log_filenames",
     "trim",
+    "request_size",
 ]
+
+# Upstream's Python objects reach their resources through an interface that rounds each
+# request up to 16 bytes (alignof(max_align_t)); its statistics and tracking adaptors
+# count the rounded size, so DeviceBuffer(size=20) counts 32. This layer asks for the
+# same sizes, so the figures users script against agree; librmm itself stays exact.
+REQUEST_GRANULARITY = 16
+
+
+def request_size(nbytes):
+    """The byte count this package asks a resource for when a caller wants ``nbytes``:
+    ``nbytes`` rounded up to 16 (left as is where rounding would pass 2**64 - 1)."""
+    step = REQUEST_GRANULARITY
+    rounded = (nbytes + step - 1) // step * step
+    return rounded if rounded <= SIZE_MAX else nbytes
 
 # The Python object of each live C resource made or wrapped here, so that wrapping a
 # pointer again (the current resource, an upstream) gives the same object.
@@ -69,6 +85,25 @@ def _release(handle):
     C resource holds its own references on its upstream, so frees stay correct in
     whatever order Python collects the objects (cycles included)."""
     lib.rmm_resource_release(handle)
+    # A callback that raised while the resource gave memory back has no caller to
+    # reach: report it as Python reports errors in finalizers, and leave nothing
+    # pending for the thread's next call.
+    pending = _lib.take_pending_exception()
+    if pending is not None:
+        _report_unraisable(pending, f"Exception ignored while releasing rmm resource 0x{handle:x}")
+
+
+class _UnraisableHookArgs:
+    """What sys.unraisablehook takes (its own type cannot be made from Python)."""
+
+    def __init__(self, exc, message):
+        self.exc_type, self.exc_value, self.exc_traceback = type(exc), exc, exc.__traceback__
+        self.err_msg = message
+        self.object = None
+
+
+def _report_unraisable(exc, message):
+    sys.unraisablehook(_UnraisableHookArgs(exc, message))
 
 
 def _create(fn, *args):
@@ -127,15 +162,23 @@ class DeviceMemoryResource:
         return bool(self.properties & _lib.HOST_ACCESSIBLE)
 
     def allocate(self, nbytes, stream=DEFAULT_STREAM):
-        """Allocates ``nbytes`` on ``stream`` and returns the address as an int (0 for 0 bytes)."""
+        """Allocates ``nbytes`` on ``stream`` and returns the address as an int (0 for 0
+        bytes). The resource is asked for :func:`request_size` (``nbytes``) bytes."""
+        size = request_size(as_size(nbytes, "nbytes"))
         ptr = ctypes.c_void_p()
-        lib.rmm_allocate(self._handle, ctypes.byref(ptr), int(nbytes), as_stream_handle(stream))
+        lib.rmm_allocate(self._handle, ctypes.byref(ptr), size, as_stream_handle(stream))
         return ptr.value or 0
 
     def deallocate(self, ptr, nbytes, stream=DEFAULT_STREAM):
         """Frees what :meth:`allocate` returned, with the size it was given."""
-        lib.rmm_deallocate(self._handle, int(ptr), int(nbytes), as_stream_handle(stream))
+        address = as_pointer(ptr, "ptr")
+        size = request_size(as_size(nbytes, "nbytes"))
+        lib.rmm_deallocate(self._handle, address or None, size, as_stream_handle(stream))
 
+    def __reduce__(self):
+        # A resource is a live handle in this process; a copy elsewhere would point at
+        # nothing (upstream's resources refuse pickling the same way).
+        raise TypeError(f"cannot pickle {type(self).__name__}: a memory resource belongs to its process")
     def is_equal(self, other):
         """Whether memory of one may be freed through the other."""
         return bool(lib.rmm_resource_is_equal(self._handle, other._handle))
@@ -230,26 +273,59 @@ class SamHeadroomMemoryResource(DeviceMemoryResource):
         self._adopt(_create(lib.rmm_sam_headroom_create, parse_bytes(headroom)))
 
 
+# Upstream's old name for the same resource.
+SamHeadroomResourceAdaptor = SamHeadroomMemoryResource
+
+
 class CudaAsyncMemoryResource(DeviceMemoryResource):
     """A new CUDA memory pool (cudaMallocFromPoolAsync).
 
     ``initial_pool_size`` bytes are reserved at creation; the pool keeps up to
     ``release_threshold`` bytes when synchronising (None keeps everything);
-    ``enable_ipc`` makes allocations exportable as POSIX file descriptors.
+    ``enable_ipc`` makes allocations exportable as POSIX file descriptors and
+    ``enable_fabric`` as fabric handles (multi-node NVLink); a device or driver without
+    the handle type raises RMMError ending "Requested IPC memory handle type not
+    supported", as upstream's does.
     """
 
-    def __init__(self, initial_pool_size=None, release_threshold=None, enable_ipc=False):
+    def __init__(self, initial_pool_size=None, release_threshold=None, enable_ipc=False, enable_fabric=False):
+        handle_types = (_lib.HANDLE_TYPE_POSIX_FILE_DESCRIPTOR if enable_ipc else 0) | (
+            _lib.HANDLE_TYPE_FABRIC if enable_fabric else 0
+        )
         options = _lib.CudaAsyncOptions(
             struct_size=ctypes.sizeof(_lib.CudaAsyncOptions),
             initial_pool_size=0 if initial_pool_size is None else parse_bytes(initial_pool_size),
-            release_threshold=ctypes.c_size_t(-1).value if release_threshold is None else parse_bytes(release_threshold),
-            export_handle_type=1 if enable_ipc else 0,
+            release_threshold=SIZE_MAX if release_threshold is None else parse_bytes(release_threshold),
+            export_handle_type=handle_types,
         )
-        self._adopt(_create(lib.rmm_cuda_async_create, ctypes.byref(options)))
+        try:
+            handle = _create(lib.rmm_cuda_async_create, ctypes.byref(options))
+        except _lib.RMMError as e:
+            if handle_types and e.status == _lib.ERROR_NOT_SUPPORTED:
+                raise _lib.RMMError(e.status, f"{e.message}: Requested IPC memory handle type not supported") from e
+            raise
+        self._adopt(handle)
 
     def pool_handle(self):
         """The cudaMemPool_t as an int."""
         return _lib.out_pointer(lib.rmm_cuda_async_pool_handle, self._handle)
+
+
+def _pool_handle_value(pool_handle):
+    """The cudaMemPool_t value of a handle given as an int, a ctypes pointer, or a
+    cuda-python cudaMemPool_t / CUmemoryPool (whose int() is the handle itself, while
+    their getPtr() is the address of the Python object's copy of it)."""
+    if isinstance(pool_handle, ctypes.c_void_p):
+        return pool_handle.value or 0
+    if isinstance(pool_handle, (bool, float, str, bytes)):
+        raise TypeError(f"pool_handle must be a cudaMemPool_t, CUmemoryPool or int, not {type(pool_handle).__name__}")
+    try:
+        value = int(pool_handle)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"pool_handle must be a cudaMemPool_t, CUmemoryPool or int, not {type(pool_handle).__name__}"
+        ) from None
+    return as_pointer(value, "pool_handle")
 
 
 class CudaAsyncViewMemoryResource(DeviceMemoryResource):
@@ -257,9 +333,8 @@ class CudaAsyncViewMemoryResource(DeviceMemoryResource):
 
     def __init__(self, pool_handle):
         self._pool = pool_handle
-        # An int, a ctypes pointer, or a cuda-python cudaMemPool_t (which converts with int()).
-        handle = pool_handle.value if isinstance(pool_handle, ctypes.c_void_p) else int(pool_handle)
-        self._adopt(_create(lib.rmm_cuda_async_view_create, handle))
+        handle = _pool_handle_value(pool_handle)
+        self._adopt(_create(lib.rmm_cuda_async_view_create, ctypes.c_void_p(handle)))
 
     def pool_handle(self):
         return _lib.out_pointer(lib.rmm_cuda_async_pool_handle, self._handle)
@@ -295,7 +370,10 @@ class SimulatedMemoryResource(DeviceMemoryResource):
 def _aligned(size):
     """Rounds a pool size up to the 256 bytes librmm counts in."""
     step = _lib.ALLOCATION_ALIGNMENT
-    return (size + step - 1) // step * step
+    rounded = (size + step - 1) // step * step
+    if rounded > SIZE_MAX:
+        raise OverflowError(f"a pool size of {size} bytes cannot be rounded up to {step} bytes")
+    return rounded
 
 
 class PoolMemoryResource(UpstreamResourceAdaptor):
@@ -314,6 +392,12 @@ class PoolMemoryResource(UpstreamResourceAdaptor):
         else:
             initial = _aligned(parse_bytes(initial_pool_size))
         maximum = 0 if maximum_pool_size is None else _aligned(parse_bytes(maximum_pool_size))
+        if maximum and initial > maximum:
+            # Upstream's words first: scripts match them.
+            raise _lib.RMMError(
+                _lib.ERROR_INVALID_ARGUMENT,
+                f"Initial pool size exceeds the maximum pool size (initial {initial} bytes, maximum {maximum} bytes)",
+            )
         self._adopt_over(_create(create, upstream._handle, initial, maximum), upstream)
 
     def pool_size(self):
@@ -353,7 +437,8 @@ class FixedSizeMemoryResource(UpstreamResourceAdaptor):
     def __init__(self, upstream_mr, block_size=1 << 20, blocks_to_preallocate=128):
         create = _require("rmm_fixed_size_create", "FixedSizeMemoryResource")
         upstream = _resolve_upstream(upstream_mr)
-        handle = _create(create, upstream._handle, parse_bytes(block_size), int(blocks_to_preallocate))
+        count = as_size(blocks_to_preallocate, "blocks_to_preallocate")
+        handle = _create(create, upstream._handle, parse_bytes(block_size), count)
         self._adopt_over(handle, upstream)
 
     def get_block_size(self):
@@ -370,9 +455,11 @@ class BinningMemoryResource(UpstreamResourceAdaptor):
     def __init__(self, upstream_mr, min_size_exponent=-1, max_size_exponent=-1):
         upstream = _resolve_upstream(upstream_mr)
         self._bin_mrs = []
+        min_size_exponent = as_c_int(min_size_exponent, "min_size_exponent")
+        max_size_exponent = as_c_int(max_size_exponent, "max_size_exponent")
         if min_size_exponent >= 0 and max_size_exponent >= 0:
             create = _require("rmm_binning_create_range", "BinningMemoryResource")
-            handle = _create(create, upstream._handle, int(min_size_exponent), int(max_size_exponent))
+            handle = _create(create, upstream._handle, min_size_exponent, max_size_exponent)
         else:
             create = _require("rmm_binning_create", "BinningMemoryResource")
             handle = _create(create, upstream._handle)
@@ -383,6 +470,8 @@ class BinningMemoryResource(UpstreamResourceAdaptor):
         """Requests up to ``allocation_size`` bytes go to ``bin_resource`` (None makes
         a fixed-size bin over the upstream)."""
         size = parse_bytes(allocation_size)
+        if bin_resource is not None and not isinstance(bin_resource, DeviceMemoryResource):
+            raise TypeError(f"bin_resource must be a DeviceMemoryResource, not {type(bin_resource).__name__}")
         if bin_resource is None:
             lib.rmm_binning_add_bin(self._handle, size, None)
         else:
@@ -427,15 +516,14 @@ def _ops_allocate(ctx, out, size, alignment, stream):
     if alignment > _lib.ALLOCATION_ALIGNMENT:
         return _lib.ERROR_INVALID_ARGUMENT
     try:
-        ptr = entry[0](size, Stream(stream or 0))
-    except MemoryError:
-        return _lib.ERROR_OUT_OF_MEMORY
-    except Exception as e:  # noqa: BLE001 - the C caller can only see a status
-        print(f"rmm: CallbackMemoryResource allocate_func raised {e!r}", file=sys.stderr)
+        ptr = entry[0](size, Stream._from_handle(stream or 0))
+        address = as_pointer(ptr or 0, "the address allocate_func returned")
+    except BaseException as e:  # noqa: BLE001 - raised again by the C call that led here
+        _lib.set_pending_exception(e)
+        return _lib.ERROR_OUT_OF_MEMORY if isinstance(e, MemoryError) else _lib.ERROR_BAD_ALLOC
+    if not address:
         return _lib.ERROR_BAD_ALLOC
-    if not ptr:
-        return _lib.ERROR_BAD_ALLOC
-    out[0] = ptr
+    out[0] = address
     return _lib.SUCCESS
 
 
@@ -444,9 +532,9 @@ def _ops_deallocate(ctx, ptr, size, alignment, stream):
     if entry is None:
         return _lib.ERROR_INVALID_ARGUMENT
     try:
-        entry[1](ptr or 0, size, Stream(stream or 0))
-    except Exception as e:  # noqa: BLE001 - the C caller can only see a status
-        print(f"rmm: CallbackMemoryResource deallocate_func raised {e!r}", file=sys.stderr)
+        entry[1](ptr or 0, size, Stream._from_handle(stream or 0))
+    except BaseException as e:  # noqa: BLE001 - raised again by the C call that led here
+        _lib.set_pending_exception(e)
         return _lib.ERROR_INVALID_ARGUMENT
     return _lib.SUCCESS
 
@@ -461,8 +549,8 @@ def _on_failure(nbytes, arg):
         return False
     try:
         return bool(callback(nbytes))
-    except Exception as e:  # noqa: BLE001 - the C caller can only see false
-        print(f"rmm: FailureCallbackResourceAdaptor callback raised {e!r}", file=sys.stderr)
+    except BaseException as e:  # noqa: BLE001 - raised again by the allocation that failed
+        _lib.set_pending_exception(e)
         return False
 
 
@@ -481,8 +569,10 @@ class CallbackMemoryResource(DeviceMemoryResource):
     """Allocation through two Python callables (device accessible memory is assumed).
 
     ``allocate_func(size, stream)`` returns an address as an int aligned to 256 bytes
-    (0 or None for failure; raising MemoryError reports out of memory);
-    ``deallocate_func(ptr, size, stream)`` frees it. ``stream`` is a :class:`Stream`.
+    (0 or None for failure); ``deallocate_func(ptr, size, stream)`` frees it. ``stream``
+    is a :class:`Stream`. An exception either raises reaches the caller of the
+    allocation or free: MemoryError and RuntimeError as they are, any other as a
+    RuntimeError with its message (the original is its ``__cause__``), as upstream.
     """
 
     def __init__(self, allocate_func, deallocate_func):
@@ -506,7 +596,8 @@ class LimitingResourceAdaptor(UpstreamResourceAdaptor):
 
     def __init__(self, upstream_mr, allocation_limit, alignment=0):
         upstream = _resolve_upstream(upstream_mr)
-        handle = _create(lib.rmm_limiting_create, upstream._handle, parse_bytes(allocation_limit), int(alignment))
+        alignment = as_size(alignment, "alignment")
+        handle = _create(lib.rmm_limiting_create, upstream._handle, parse_bytes(allocation_limit), alignment)
         self._adopt_over(handle, upstream)
 
     def get_allocated_bytes(self):
@@ -602,7 +693,13 @@ class StatisticsResourceAdaptor(UpstreamResourceAdaptor):
     def pop_counters(self):
         """Closes the innermost scope (merging it into the enclosing one); returns its counters."""
         stats = _new_statistics()
-        lib.rmm_statistics_pop_counters(self._handle, ctypes.byref(stats))
+        try:
+            lib.rmm_statistics_pop_counters(self._handle, ctypes.byref(stats))
+        except _lib.RMMError as e:
+            if "no scope to close" in e.message:
+                # Upstream's exception and words: scripts catch IndexError.
+                raise IndexError(f"cannot pop the last counter pair ({e.message})") from None
+            raise
         return AllocationCounts._from(stats)
 
 
@@ -632,8 +729,10 @@ class TrackingResourceAdaptor(UpstreamResourceAdaptor):
         return found
 
     def get_outstanding_allocations_str(self):
-        """The library's report of the outstanding allocations, one per line."""
-        return _lib.write_to_string(lambda stream: lib.rmm_tracking_report(self._handle, stream))
+        """The library's report of the outstanding allocations, one per line; empty when
+        there are none, as upstream's."""
+        text = _lib.write_to_string(lambda stream: lib.rmm_tracking_report(self._handle, stream))
+        return text if self.get_outstanding_count() else ""
 
     def log_outstanding_allocations(self):
         """Writes the report to stderr when the debug-log level is debug or lower."""
@@ -661,7 +760,8 @@ class AlignedResourceAdaptor(UpstreamResourceAdaptor):
 
     def __init__(self, upstream_mr, alignment=_lib.ALLOCATION_ALIGNMENT, alignment_threshold=65536):
         upstream = _resolve_upstream(upstream_mr)
-        handle = _create(lib.rmm_aligned_create, upstream._handle, int(alignment), parse_bytes(alignment_threshold))
+        alignment = as_size(alignment, "alignment")
+        handle = _create(lib.rmm_aligned_create, upstream._handle, alignment, parse_bytes(alignment_threshold))
         self._adopt_over(handle, upstream)
 
 
@@ -753,10 +853,11 @@ def _current_device():
 
 def get_per_device_resource(device):
     """The resource of ``device``."""
-    handle = lib.rmm_get_per_device_resource(int(device))
+    device = as_c_int(device, "device")
+    handle = lib.rmm_get_per_device_resource(device)
     if not handle:
         raise _lib.RMMError(_lib.ERROR_INVALID_ARGUMENT, _lib.last_error_message())
-    mine = _per_device_mrs.get(int(device))
+    mine = _per_device_mrs.get(device)
     if mine is not None and mine._handle == handle:
         return mine
     return _from_pointer(handle)
@@ -764,7 +865,7 @@ def get_per_device_resource(device):
 
 def set_per_device_resource(device, mr):
     """Makes ``mr`` the resource of ``device`` (None restores the default)."""
-    device = int(device)
+    device = as_c_int(device, "device")
     if mr is not None and not isinstance(mr, DeviceMemoryResource):
         raise TypeError(f"mr must be a DeviceMemoryResource, not {type(mr).__name__}")
     lib.rmm_set_per_device_resource(device, mr._handle if mr is not None else None)
@@ -836,6 +937,14 @@ def disable_logging():
             set_per_device_resource(device, mr.get_upstream())
 
 
+def _flush_logs():
+    """Flushes the log of every device whose resource is a logging adaptor."""
+    for device in _devices_in_use():
+        mr = get_per_device_resource(device)
+        if isinstance(mr, LoggingResourceAdaptor):
+            mr.flush()
+
+
 def get_log_filenames():
     """{device: log file name, or None where the resource does not log}."""
     names = {}
@@ -850,7 +959,7 @@ class _on_device:
     GPU only device 0 exists and nothing is switched."""
 
     def __init__(self, device):
-        self.device = int(device)
+        self.device = as_c_int(device, "device")
         self.previous = None
 
     def __enter__(self):

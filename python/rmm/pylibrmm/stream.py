@@ -7,11 +7,17 @@ with the ``__cuda_stream__`` protocol, or one with a ``.ptr`` (CuPy), ``.cuda_st
 """
 
 import ctypes
+import enum
+import weakref
 
 from rmm import _lib
+from rmm._sizes import SIZE_MAX
 
 __all__ = [
+    "CudaStream",
+    "CudaStreamFlags",
     "Stream",
+    "as_stream",
     "DEFAULT_STREAM",
     "LEGACY_DEFAULT_STREAM",
     "PER_THREAD_DEFAULT_STREAM",
@@ -31,6 +37,8 @@ def _as_int(value, what):
         raise TypeError(f"{what} is not an integer stream handle: {value!r}") from None
     if handle < 0:
         raise ValueError(f"a stream handle cannot be negative ({what} is {handle})")
+    if handle > SIZE_MAX:
+        raise OverflowError(f"a stream handle must fit in 64 bits ({what} is {handle:#x})")
     return handle
 
 
@@ -48,9 +56,11 @@ def as_stream_handle(obj):
         # an attribute holding the tuple.
         value = protocol() if callable(protocol) else protocol
         try:
-            _version, handle = value
+            version, handle = value
         except (TypeError, ValueError):
             raise TypeError(f"__cuda_stream__ of {type(obj).__name__} gave {value!r}, not (version, handle)") from None
+        if version != 0:
+            raise NotImplementedError(f"RMM does not currently support the CUDA Stream Protocol version: '{version}'.")
         return _as_int(handle, "__cuda_stream__()[1]")
     for attribute in ("ptr", "cuda_stream", "handle"):
         value = getattr(obj, attribute, None)
@@ -62,19 +72,98 @@ def as_stream_handle(obj):
     )
 
 
-class Stream:
-    """A CUDA stream handle (upstream's rmm.pylibrmm.stream.Stream).
+class CudaStreamFlags(enum.IntEnum):
+    """How a new stream relates to the legacy default stream."""
 
-    ``Stream()`` and ``Stream(None)`` are the default stream; any other argument is
-    converted by :func:`as_stream_handle` and kept alive as long as this object, so a
-    CuPy, Numba or PyTorch stream wrapped here is not destroyed under it.
+    SYNC_DEFAULT = 0
+    NON_BLOCKING = 1
+
+
+def _runtime_stream_api():
+    """cuda-python's runtime module, for streams that synchronize with the legacy
+    default stream; None without cuda-python."""
+    try:
+        from cuda.bindings import runtime
+    except ImportError:
+        return None
+    return runtime
+
+
+def _destroy_runtime_stream(runtime, stream):
+    runtime.cudaStreamDestroy(stream)
+
+
+class CudaStream:
+    """A new CUDA stream, destroyed when this object is collected (upstream's
+    ``rmm.pylibrmm.cuda_stream.CudaStream``). Needs a device.
+
+    ``flags`` SYNC_DEFAULT (upstream's default) makes a stream that synchronizes with
+    the legacy default stream, created through cuda-python; without cuda-python, and
+    with NON_BLOCKING, librmm makes the stream, and librmm's streams are non-blocking.
+    """
+
+    def __init__(self, flags=CudaStreamFlags.SYNC_DEFAULT):
+        self.flags = CudaStreamFlags(flags)
+        runtime = _runtime_stream_api() if self.flags == CudaStreamFlags.SYNC_DEFAULT else None
+        if runtime is not None:
+            err, stream = runtime.cudaStreamCreateWithFlags(getattr(runtime, "cudaStreamDefault", 0))
+            if err != runtime.cudaError_t.cudaSuccess:
+                raise _lib.CudaError(_lib.ERROR_CUDA, f"cudaStreamCreateWithFlags failed: {err}", int(err))
+            self._handle = int(stream)
+            self._finalizer = weakref.finalize(self, _destroy_runtime_stream, runtime, stream)
+            return
+        from rmm.pylibrmm.cuda_stream_pool import CudaStreamPool
+
+        # A pool of one stream owns it; librmm creates and destroys it.
+        self._pool = CudaStreamPool(1)
+        self._handle = self._pool.get_stream(0).handle
+
+    def value(self):
+        """The cudaStream_t as an int."""
+        return self._handle
+
+    def is_valid(self):
+        """Whether the stream exists (it does while this object lives)."""
+        return self._handle != 0
+
+    def __cuda_stream__(self):
+        return (0, self._handle)
+
+    def __int__(self):
+        return self._handle
+
+
+class Stream:
+    """A CUDA stream (upstream's rmm.pylibrmm.stream.Stream).
+
+    ``Stream()`` and ``Stream(None)`` create a new stream, owned by this object (as
+    upstream; it needs a device); the default streams are :data:`DEFAULT_STREAM`,
+    :data:`LEGACY_DEFAULT_STREAM` and :data:`PER_THREAD_DEFAULT_STREAM`. Any other
+    argument is converted by :func:`as_stream_handle` and kept alive as long as this
+    object, so a CuPy, Numba or PyTorch stream wrapped here is not destroyed under it.
     """
 
     __slots__ = ("_handle", "_owner")
 
     def __init__(self, obj=None):
+        if obj is None:
+            owner = CudaStream()
+            self._handle = owner.value()
+            self._owner = owner
+            return
+        if isinstance(obj, Stream):
+            self._handle, self._owner = obj._handle, obj._owner
+            return
         self._handle = as_stream_handle(obj)
-        self._owner = None if isinstance(obj, (int, Stream)) else obj
+        self._owner = None if isinstance(obj, int) else obj
+
+    @classmethod
+    def _from_handle(cls, handle, owner=None):
+        """A Stream over an existing handle (an int), keeping ``owner`` alive."""
+        stream = cls.__new__(cls)
+        stream._handle = _as_int(handle, "the stream")
+        stream._owner = owner
+        return stream
 
     @property
     def handle(self):
@@ -109,7 +198,7 @@ class Stream:
     def __eq__(self, other):
         if isinstance(other, Stream):
             return self._handle == other._handle
-        return NotImplemented
+        return False
 
     def __hash__(self):
         return hash(self._handle)
@@ -120,6 +209,16 @@ class Stream:
         return f"<rmm Stream {name}>" if name else f"<rmm Stream 0x{self._handle:x}>"
 
 
-DEFAULT_STREAM = Stream()
-LEGACY_DEFAULT_STREAM = Stream(_lib.STREAM_LEGACY)
-PER_THREAD_DEFAULT_STREAM = Stream(_lib.STREAM_PER_THREAD)
+def as_stream(obj):
+    """A :class:`Stream` for a stream argument: None is the default stream (never a new
+    one), a Stream is itself, anything else is wrapped."""
+    if obj is None:
+        return DEFAULT_STREAM
+    if isinstance(obj, Stream):
+        return obj
+    return Stream(obj)
+
+
+DEFAULT_STREAM = Stream._from_handle(_lib.STREAM_DEFAULT)
+LEGACY_DEFAULT_STREAM = Stream._from_handle(_lib.STREAM_LEGACY)
+PER_THREAD_DEFAULT_STREAM = Stream._from_handle(_lib.STREAM_PER_THREAD)
