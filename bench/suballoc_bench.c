@@ -132,6 +132,16 @@ static rmm_status_t make_fixed_size(rmm_resource_t *leaf, size_t block, rmm_reso
   return rmm_fixed_size_create(leaf, block, 0, out);
 }
 
+/* The expandable pool maps as it grows: it starts empty, over device or (--host) host memory. */
+static rmm_status_t create_expandable(const bench_t *b, size_t block, rmm_resource_t **out)
+{
+  (void)block;
+  rmm_expandable_pool_options_t options = RMM_EXPANDABLE_POOL_OPTIONS_INIT;
+  options.host = b->leaf != LEAF_CUDA;
+  options.reservation = options.host ? 64 * GiB : 0;
+  return rmm_expandable_pool_create(&options, out);
+}
+
 static rmm_status_t create_pool(const bench_t *b, size_t block, rmm_resource_t **out)
 {
   return over_leaf(b, make_pool, block, out);
@@ -161,6 +171,7 @@ typedef struct column {
 static const column_t columns[] = {
     {NULL, false, create_plain_leaf},    {"cuda_async", true, create_async}, {"pool", false, create_pool},
     {"arena", false, create_arena},      {"binning", false, create_binning}, {"fixed_size", false, create_fixed_size},
+    {"expandable", false, create_expandable},
 };
 #define COLUMNS (sizeof columns / sizeof columns[0])
 
@@ -641,7 +652,8 @@ typedef struct options {
 static void usage(FILE *to)
 {
   fprintf(to, "usage: suballoc_bench [--host] [--resource NAME] [--workload NAME] [--scale X] [--plain-streams]\n"
-              "  --resource  cuda (host, simulated under --host), cuda_async, pool, arena, binning, fixed_size\n"
+              "  --resource  cuda (host, simulated under --host), cuda_async, pool, arena, binning, fixed_size,\n"
+              "              expandable\n"
               "  --workload  pair, frag, random, xstream, replay\n"
               "  --scale     multiplies every operation count (0.01: a smoke run)\n"
               "  --host      host memory and fake streams instead of a GPU; frag also over simulated\n"

@@ -7,6 +7,10 @@
  * memset of 0xAA on A, free the block on A, and then get the same block on another
  * stream and memset 0xBB there. Unless the second stream waited for A, A's late memset
  * lands last and the block reads 0xAA.
+ *
+ * Memory that no stream has used yet is handed to any stream without a wait, so the
+ * pools here hold exactly the blocks the test moves between streams: a stream with an
+ * empty list must take another stream's.
  */
 #include "config.h"
 
@@ -73,7 +77,7 @@ static void cross_stream(rmm_resource_t *mr, cudaStream_t a, cudaStream_t b)
 
 START_TEST(test_cross_stream_unknown)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   cross_stream(pool, a, b);
   /* Same stream: reused at once, and still correct. */
@@ -92,7 +96,7 @@ END_TEST
 
 START_TEST(test_cross_stream_registered)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   RMM_CK(rmm_stream_register((rmm_stream_t)a));
   RMM_CK(rmm_stream_register((rmm_stream_t)b));
@@ -112,7 +116,7 @@ END_TEST
 
 START_TEST(test_cross_stream_default)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   cudaStream_t b = rmm_gpu_new_stream();
   cross_stream(pool, (cudaStream_t)0, b);
   cross_stream(pool, b, (cudaStream_t)0);
@@ -123,7 +127,7 @@ END_TEST
 
 START_TEST(test_stream_pool_streams)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   rmm_stream_pool_t *streams = NULL;
   RMM_CK(rmm_stream_pool_create(2, &streams));
   rmm_stream_t a, b;
@@ -141,20 +145,25 @@ START_TEST(test_stream_pool_streams)
 }
 END_TEST
 
-/* rmm#2489: a block merged into B's list and then taken by C must wait for A's work too. */
+/*
+ * rmm#2489: B takes A's list for half of a block, and C then takes the other half from
+ * B's list: C must wait for A's work too, through B.
+ */
 START_TEST(test_three_streams)
 {
   for (int registered = 0; registered < 2; registered++) {
-    rmm_resource_t *pool = new_cuda_pool(4 * MiB, 4 * MiB);
+    rmm_resource_t *pool = new_cuda_pool(2 * BLOCK, 2 * BLOCK);
     cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream(), c = rmm_gpu_new_stream();
     if (registered)
       RMM_CK(rmm_stream_register((rmm_stream_t)b));
-    void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
-    late_write_and_free(pool, x, BLOCK, a);
-    void *none;
-    /* Unsatisfiable on B: merges A's list into B's, then fails. */
-    RMM_CK_STATUS(rmm_allocate(pool, &none, 8 * MiB, (rmm_stream_t)b), RMM_ERROR_OUT_OF_MEMORY);
-    take_and_check(pool, x, BLOCK, c);
+    void *x = rmm_gpu_alloc_on(pool, 2 * BLOCK, a);
+    late_write_and_free(pool, x, 2 * BLOCK, a);
+    void *half = rmm_gpu_alloc_on(pool, BLOCK, b);
+    ck_assert_ptr_eq(half, x);
+    CUDA_CK(cudaMemsetAsync(half, 0x11, BLOCK, b));
+    take_and_check(pool, (char *)x + BLOCK, BLOCK, c);
+    check_device(half, BLOCK, 0x11);
+    RMM_CK(rmm_deallocate(pool, half, BLOCK, (rmm_stream_t)b));
     if (registered)
       RMM_CK(rmm_stream_unregister((rmm_stream_t)b));
     rmm_resource_release(pool);
@@ -165,10 +174,87 @@ START_TEST(test_three_streams)
 }
 END_TEST
 
+/*
+ * The same safety with many threads at once: each thread frees a block late on its own
+ * stream A, all wait at a barrier (so every block sits on an A list and nothing else is
+ * free), then each takes a block on its own stream B, whichever thread's it is, writes
+ * 0xBB and checks that 0xBB stays.
+ */
+typedef struct crossing {
+  rmm_resource_t *pool;
+  pthread_barrier_t *barrier;
+  bool registered;
+  size_t failures;
+} crossing_t;
+
+static void *cross_on_own_streams(void *arg)
+{
+  crossing_t *c = arg;
+  cudaStream_t a = NULL, b = NULL;
+  c->failures += cudaStreamCreateWithFlags(&a, cudaStreamNonBlocking) != cudaSuccess;
+  c->failures += cudaStreamCreateWithFlags(&b, cudaStreamNonBlocking) != cudaSuccess;
+  if (c->registered) {
+    c->failures += rmm_stream_register((rmm_stream_t)a) != RMM_SUCCESS;
+    c->failures += rmm_stream_register((rmm_stream_t)b) != RMM_SUCCESS;
+  }
+  void *x = NULL, *y = NULL;
+  c->failures += rmm_allocate(c->pool, &x, BLOCK, (rmm_stream_t)a) != RMM_SUCCESS;
+  c->failures += cudaLaunchHostFunc(a, sleep_a_while, NULL) != cudaSuccess;
+  c->failures += cudaMemsetAsync(x, 0xAA, BLOCK, a) != cudaSuccess;
+  c->failures += rmm_deallocate(c->pool, x, BLOCK, (rmm_stream_t)a) != RMM_SUCCESS;
+  pthread_barrier_wait(c->barrier);
+  c->failures += rmm_allocate(c->pool, &y, BLOCK, (rmm_stream_t)b) != RMM_SUCCESS;
+  c->failures += cudaMemsetAsync(y, 0xBB, BLOCK, b) != cudaSuccess;
+  pthread_barrier_wait(c->barrier);
+  /* Every stream's work is queued: once the device is idle, every block must read 0xBB. */
+  c->failures += cudaDeviceSynchronize() != cudaSuccess;
+  unsigned char *host = malloc(BLOCK);
+  c->failures += host == NULL || cudaMemcpy(host, y, BLOCK, cudaMemcpyDefault) != cudaSuccess;
+  for (size_t i = 0; host != NULL && i < BLOCK; i++)
+    if (host[i] != 0xBB) {
+      c->failures++;
+      break;
+    }
+  free(host);
+  c->failures += rmm_deallocate(c->pool, y, BLOCK, (rmm_stream_t)b) != RMM_SUCCESS;
+  if (c->registered) {
+    c->failures += rmm_stream_unregister((rmm_stream_t)a) != RMM_SUCCESS;
+    c->failures += rmm_stream_unregister((rmm_stream_t)b) != RMM_SUCCESS;
+  }
+  c->failures += cudaStreamSynchronize(b) != cudaSuccess;
+  c->failures += cudaStreamDestroy(a) != cudaSuccess || cudaStreamDestroy(b) != cudaSuccess;
+  return NULL;
+}
+
+START_TEST(test_cross_stream_threads)
+{
+  static const unsigned counts[] = {4, 16};
+  unsigned threads = counts[_i / 2];
+  bool registered = _i % 2;
+  rmm_resource_t *pool = new_cuda_pool(threads * BLOCK, threads * BLOCK);
+  pthread_barrier_t barrier;
+  pthread_barrier_init(&barrier, NULL, threads);
+  pthread_t ids[16];
+  crossing_t crossings[16];
+  for (unsigned i = 0; i < threads; i++) {
+    crossings[i] = (crossing_t){pool, &barrier, registered, 0};
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, cross_on_own_streams, &crossings[i]), 0);
+  }
+  for (unsigned i = 0; i < threads; i++) {
+    pthread_join(ids[i], NULL);
+    ck_assert_msg(crossings[i].failures == 0, "thread %u: %zu failures (a block read other than 0xBB?)", i,
+                  crossings[i].failures);
+  }
+  pthread_barrier_destroy(&barrier);
+  ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, 0);
+  rmm_resource_release(pool);
+}
+END_TEST
+
 /* An unregistered stream destroyed with blocks in flight: a new stream, perhaps with its handle, waits. */
 START_TEST(test_destroyed_stream)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   for (int round = 0; round < 3; round++) {
     cudaStream_t a = rmm_gpu_new_stream();
     void *x = rmm_gpu_alloc_on(pool, BLOCK, a);
@@ -178,15 +264,15 @@ START_TEST(test_destroyed_stream)
     take_and_check(pool, x, BLOCK, again);
     CUDA_CK(cudaStreamDestroy(again));
   }
-  /* Many streams come and go; the default stream then gets memory. */
+  /* Many streams come and go; the default stream then gets all of it back, merged. */
   for (int i = 0; i < 16; i++) {
     cudaStream_t s = rmm_gpu_new_stream();
     void *x = rmm_gpu_alloc_on(pool, 64 * KiB, s);
     RMM_CK(rmm_deallocate(pool, x, 64 * KiB, (rmm_stream_t)s));
     CUDA_CK(cudaStreamDestroy(s));
   }
-  void *y = rmm_gpu_alloc_on(pool, 8 * MiB, 0);
-  RMM_CK(rmm_deallocate(pool, y, 8 * MiB, 0));
+  void *y = rmm_gpu_alloc_on(pool, BLOCK, 0);
+  RMM_CK(rmm_deallocate(pool, y, BLOCK, 0));
   rmm_resource_release(pool);
 }
 END_TEST
@@ -202,7 +288,7 @@ static void *use_ptds(void *arg)
 
 START_TEST(test_per_thread_stream)
 {
-  rmm_resource_t *pool = new_cuda_pool(16 * MiB, 0);
+  rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
   void *args[2] = {pool, NULL};
   pthread_t thread;
   ck_assert_int_eq(pthread_create(&thread, NULL, use_ptds, args), 0);
@@ -257,7 +343,7 @@ START_TEST(test_over_cuda_async_and_managed)
   cross_stream(pool, a, b);
   rmm_resource_release(pool);
   RMM_CK(rmm_managed_create(&managed));
-  pool = rmm_test_pool_over(managed, 4 * MiB, 16 * MiB);
+  pool = rmm_test_pool_over(managed, BLOCK, BLOCK);
   cross_stream(pool, a, b);
   void *x = rmm_gpu_alloc_on(pool, 64 * KiB, 0);
   memset(x, 0x5a, 64 * KiB); /* managed memory: the host may touch it */
@@ -273,7 +359,7 @@ START_TEST(test_fixed_size)
 {
   rmm_resource_t *cuda = NULL;
   RMM_CK(rmm_cuda_create(&cuda));
-  rmm_resource_t *mr = rmm_test_fixed_size_over(cuda, BLOCK, 4);
+  rmm_resource_t *mr = rmm_test_fixed_size_over(cuda, BLOCK, 1);
   cudaStream_t a = rmm_gpu_new_stream(), b = rmm_gpu_new_stream();
   /* B's list is empty: it takes A's, the freed block on top. */
   void *x = rmm_gpu_alloc_on(mr, BLOCK, a);
@@ -304,6 +390,7 @@ static Suite *pool_suite(void)
   tcase_add_test(tc, test_cross_stream_default);
   tcase_add_test(tc, test_stream_pool_streams);
   tcase_add_test(tc, test_three_streams);
+  tcase_add_loop_test(tc, test_cross_stream_threads, 0, 4);
   tcase_add_test(tc, test_destroyed_stream);
   tcase_add_test(tc, test_per_thread_stream);
   tcase_add_test(tc, test_threads_and_streams);
