@@ -5,12 +5,36 @@
 #ifndef RMM_CORE_ERROR_H
 #define RMM_CORE_ERROR_H
 
+#include <stdbool.h>
+
 #include <rmm/common.h>
 
 #define RMM_FORMAT(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 
 /* Sets the thread's message to the formatted text, logs it at debug level, returns `status`. */
 rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...) RMM_FORMAT(2, 3);
+
+/*
+ * Empties the thread's message. Around a call into code that may or may not set one (a
+ * caller's callback), clear first and test rmm__has_message() after, so that a failure
+ * never reports a stale message from an unrelated earlier call.
+ */
+void rmm__clear_message(void);
+bool rmm__has_message(void);
+
+/* The thread's message and CUDA error, put aside while cleanup code runs. */
+typedef struct rmm_saved_error {
+  char message[512];
+  int cuda_error;
+} rmm_saved_error_t;
+
+/*
+ * Around a release or other cleanup after a failure: whatever the cleanup reports
+ * (a failed synchronize while a pool hands memory back) must not replace the failure
+ * the caller is about to read.
+ */
+void rmm__error_save(rmm_saved_error_t *saved);
+void rmm__error_restore(const rmm_saved_error_t *saved);
 
 /* Records the CUDA error behind an RMM_ERROR_CUDA for rmm_last_cuda_error(). */
 void rmm__set_last_cuda_error(int error);

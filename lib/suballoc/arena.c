@@ -660,9 +660,15 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
     return status;
   }
   if (!arena_spans_init(&state->spans, (uintptr_t)state->memory, size)) {
-    (void)rmm_deallocate(up, state->memory, size, RMM_STREAM_DEFAULT);
+    char text[RMM_BYTES_TEXT];
+    void *memory = state->memory;
+    (void)rmm_deallocate(up, memory, size, RMM_STREAM_DEFAULT);
     free_state(state);
-    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_arena_create: no host memory for the superblock maps");
+    if ((uintptr_t)memory > UINTPTR_MAX - size)
+      return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_arena_create: the upstream's %s at %p wraps the address space",
+                       rmm__format_bytes(size, text), memory);
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_arena_create: no host memory for the superblock maps of %s",
+                     rmm__format_bytes(size, text));
   }
   status = rmm__resource_new(&arena_impl, state, properties, up, out);
   if (status != RMM_SUCCESS) {

@@ -273,6 +273,24 @@ static rmm_status_t insert_bin(binning_t *state, size_t size, rmm_resource_t *bi
   return RMM_SUCCESS;
 }
 
+/*
+ * Whether a request to `from` can come back to `target`: through upstreams, and
+ * through the bins of binning resources, the only links that change after creation.
+ * A bin that reaches its own binning resource would recurse until the stack overflows.
+ */
+static bool reaches(const rmm_resource_t *from, const rmm_resource_t *target)
+{
+  for (const rmm_resource_t *mr = from; mr != NULL; mr = rmm_resource_upstream(mr)) {
+    if (mr == target)
+      return true;
+    const binning_t *state = rmm__resource_state(mr, &binning_impl);
+    for (size_t i = 0; state != NULL && i < state->bin_count; i++)
+      if (reaches(state->bins[i].mr, target))
+        return true;
+  }
+  return false;
+}
+
 RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_size, rmm_resource_t *bin_mr)
 {
   binning_t *state = rmm__resource_state(mr, &binning_impl);
@@ -283,6 +301,10 @@ RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_s
   if (allocation_size == 0 || !rmm__align_up(allocation_size, RMM_ALLOCATION_ALIGNMENT, &size))
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_binning_add_bin: a bin of %zu bytes cannot be made",
                      allocation_size);
+  if (bin_mr != NULL && reaches(bin_mr, mr))
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_binning_add_bin: the bin resource (%s) leads back to this binning resource, a cycle",
+                     rmm_resource_name(bin_mr));
   /* A bin must hand out memory the callers of the binning resource can use. */
   unsigned needed = rmm_resource_properties(mr);
   if (bin_mr != NULL && (rmm_resource_properties(bin_mr) & needed) != needed)

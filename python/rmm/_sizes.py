@@ -5,6 +5,7 @@ of 1024, KB, MB, GB, TB (and kB) powers of 1000; lower-case spellings are accept
 """
 
 import re
+from fractions import Fraction
 
 __all__ = ["parse_bytes"]
 
@@ -52,9 +53,8 @@ def parse_bytes(size):
         raise ValueError(f"cannot read {size!r} as a size (e.g. 4096, '256MiB', '1.5GB')")
     number, unit = match.groups()
     scale = _UNITS[unit.lower()]
-    if "." not in number:
-        return int(number) * scale
-    value = float(number) * scale
-    if value != int(value):
+    # Fraction reads the decimal exactly: a float would refuse 4.1GB or 0.067GB.
+    value = Fraction(number if not number.endswith(".") else number[:-1]) * scale
+    if value.denominator != 1:
         raise ValueError(f"{size!r} is not a whole number of bytes")
     return int(value)
