@@ -567,10 +567,12 @@ static const rmm_impl_t arena_impl = {
     .destroy = arena_destroy,
 };
 
+#define ARENA_MAX_SIZE ((size_t)1 << 50)
+
 /* The global arena's size: RMM's rules (0: half the free device memory; at least 1 MiB). */
 static rmm_status_t choose_size(size_t arena_size, bool device, const char *upstream, size_t *out)
 {
-  char text[RMM_BYTES_TEXT];
+  char text[RMM_BYTES_TEXT], limit[RMM_BYTES_TEXT];
   if (arena_size == 0) {
     if (!device)
       return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
@@ -583,6 +585,11 @@ static rmm_status_t choose_size(size_t arena_size, bool device, const char *upst
       return status;
     arena_size = free_bytes / 2;
   }
+  /* The superblock maps take about 100 bytes per MiB: past 1 PiB they outgrow any host. */
+  if (arena_size > ARENA_MAX_SIZE)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_arena_create: arena size %s is above the largest an arena manages (%s)",
+                     rmm__format_bytes(arena_size, text), rmm__format_bytes(ARENA_MAX_SIZE, limit));
   *out = arena_size & ~(RMM_ALLOCATION_ALIGNMENT - 1);
   if (*out < ARENA_SPAN_MIN)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
