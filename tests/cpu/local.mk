@@ -7,8 +7,8 @@ cpu_tests = \
 	tests/cpu/harden_test \
 	tests/cpu/default_race_test
 check_PROGRAMS += $(cpu_tests)
-TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh
-EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh
+TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh tests/cpu/synopsis.sh
+EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh tests/cpu/synopsis.sh
 VALGRIND_TESTS += $(cpu_tests)
 
 tests_cpu_core_test_SOURCES = tests/cpu/core_test.c
