@@ -206,12 +206,12 @@ rmm_status_t rmm__cuda_memset_async(void *dst, int value, size_t bytes, rmm_stre
                                                bytes, dst, (void *)stream);
 }
 
-rmm_status_t rmm__cuda_stream_create_non_blocking(rmm_stream_t *stream)
+rmm_status_t rmm__cuda_stream_create_with_flags(unsigned flags, rmm_stream_t *stream)
 {
   cudaStream_t created;
-  cudaError_t error = cudaStreamCreateWithFlags(&created, cudaStreamNonBlocking);
+  cudaError_t error = cudaStreamCreateWithFlags(&created, flags);
   if (error != cudaSuccess)
-    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamCreateWithFlags");
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamCreateWithFlags(0x%x)", flags);
   *stream = (rmm_stream_t)created;
   return RMM_SUCCESS;
 }
