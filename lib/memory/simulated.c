@@ -68,8 +68,8 @@ static rmm_status_t simulated_allocate(void *state, void **ptr, size_t bytes, si
   pthread_mutex_unlock(&sim->lock);
   if (!ranged)
     return rmm__fail(RMM_ERROR_OUT_OF_MEMORY,
-                     "simulated: out of addresses (failed to allocate %s = %zu bytes; addresses are never reused, and "
-                     "the resource has handed out all it has)",
+                     "simulated: out of addresses (failed to allocate %s = %zu bytes: addresses are never reused, and "
+                     "too few are left)",
                      rmm__format_bytes(bytes, size), bytes);
   if (inserted != RMM_PTR_INSERTED)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "simulated: no host memory to record the allocation of %zu bytes", bytes);
