@@ -12,6 +12,7 @@ enum { MESSAGE_CAPACITY = 512 };
 
 static _Thread_local char last_message[MESSAGE_CAPACITY];
 static _Thread_local int last_cuda_error;
+static _Thread_local unsigned long fail_count;
 
 RMM_API const char *rmm_status_string(rmm_status_t status)
 {
@@ -54,9 +55,7 @@ void rmm__error_restore(const rmm_saved_error_t *saved)
   last_cuda_error = saved->cuda_error;
 }
 
-void rmm__clear_message(void) { last_message[0] = '\0'; }
-
-bool rmm__has_message(void) { return last_message[0] != '\0'; }
+unsigned long rmm__fail_count(void) { return fail_count; }
 
 /*
  * Formats into a local buffer first: an argument may be the thread's message itself
@@ -70,6 +69,7 @@ rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...)
   vsnprintf(message, sizeof message, fmt, args);
   va_end(args);
   memcpy(last_message, message, sizeof last_message);
+  fail_count++;
   if (status != RMM_ERROR_CUDA)
     last_cuda_error = 0;
   RMM_LOG(RMM_LOG_DEBUG, "%s: %s", rmm_status_string(status), last_message);

@@ -5,8 +5,6 @@
 #ifndef RMM_CORE_ERROR_H
 #define RMM_CORE_ERROR_H
 
-#include <stdbool.h>
-
 #include <rmm/common.h>
 
 #define RMM_FORMAT(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
@@ -15,12 +13,12 @@
 rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...) RMM_FORMAT(2, 3);
 
 /*
- * Empties the thread's message. Around a call into code that may or may not set one (a
- * caller's callback), clear first and test rmm__has_message() after, so that a failure
- * never reports a stale message from an unrelated earlier call.
+ * How many failures this thread has recorded. Around a call into code that may or may
+ * not set a message (a caller's callback), compare the count before and after: a
+ * failure then never reports a stale message from an unrelated earlier call, and a
+ * success leaves the last message as it was.
  */
-void rmm__clear_message(void);
-bool rmm__has_message(void);
+unsigned long rmm__fail_count(void);
 
 /* The thread's message and CUDA error, put aside while cleanup code runs. */
 typedef struct rmm_saved_error {

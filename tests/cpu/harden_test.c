@@ -12,6 +12,7 @@
 typedef struct fake {
   uintptr_t address;
   bool fail;
+  rmm_status_t status; /* what a failure returns; 0 means RMM_ERROR_OUT_OF_MEMORY */
   int destroy_calls;
 } fake_t;
 
@@ -20,7 +21,7 @@ static rmm_status_t fake_allocate(void *ctx, void **ptr, size_t bytes, size_t al
   (void)bytes, (void)alignment, (void)stream;
   fake_t *fake = ctx;
   if (fake->fail)
-    return RMM_ERROR_OUT_OF_MEMORY;
+    return fake->status != RMM_SUCCESS ? fake->status : RMM_ERROR_OUT_OF_MEMORY;
   *ptr = (void *)fake->address;
   return RMM_SUCCESS;
 }
@@ -308,6 +309,16 @@ START_TEST(custom_failure_sets_its_own_message)
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_OUT_OF_MEMORY);
   ck_assert_ptr_null(strstr(rmm_last_error_message(), "power of two"));
   RMM_CK_MESSAGE_HAS("fake: allocate of 10 bytes failed (out of memory)");
+  /* A success leaves the last failure's message as it was. */
+  fake.fail = false;
+  RMM_CK(rmm_allocate(mr, &ptr, 10, NULL));
+  RMM_CK_MESSAGE_HAS("fake: allocate of 10 bytes failed (out of memory)");
+  RMM_CK(rmm_deallocate(mr, ptr, 10, NULL));
+  /* A status that is no rmm_status_t is reported as such. */
+  fake.fail = true;
+  fake.status = (rmm_status_t)42;
+  RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_BAD_ALLOC);
+  RMM_CK_MESSAGE_HAS("status 42, which is no rmm_status_t");
   rmm_resource_release(mr);
 }
 END_TEST
