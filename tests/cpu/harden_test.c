@@ -13,6 +13,7 @@ typedef struct fake {
   uintptr_t address;
   bool fail;
   rmm_status_t status; /* what a failure returns; 0 means RMM_ERROR_OUT_OF_MEMORY */
+  bool nested;         /* fail through a librmm call of its own, which leaves its message */
   int destroy_calls;
 } fake_t;
 
@@ -20,6 +21,8 @@ static rmm_status_t fake_allocate(void *ctx, void **ptr, size_t bytes, size_t al
 {
   (void)bytes, (void)alignment, (void)stream;
   fake_t *fake = ctx;
+  if (fake->nested)
+    return rmm_allocate_aligned(NULL, ptr, bytes, 3, stream);
   if (fake->fail)
     return fake->status != RMM_SUCCESS ? fake->status : RMM_ERROR_OUT_OF_MEMORY;
   *ptr = (void *)fake->address;
@@ -319,6 +322,11 @@ START_TEST(custom_failure_sets_its_own_message)
   fake.status = (rmm_status_t)42;
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_BAD_ALLOC);
   RMM_CK_MESSAGE_HAS("status 42, which is no rmm_status_t");
+  /* The callback's own message is kept, whole: the new message is formatted from the old. */
+  fake.nested = true;
+  RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_INVALID_ARGUMENT);
+  ck_assert_str_eq(rmm_last_error_message(),
+                   "fake: allocate of 10 bytes failed: rmm_allocate: alignment 3 is not a power of two");
   rmm_resource_release(mr);
 }
 END_TEST
