@@ -307,6 +307,16 @@ enum { MAX_WORKERS = 4096 };
 /* Each worker's stack: replay calls need little, and thousands of threads must fit. */
 #define WORKER_STACK ((size_t)512 << 10)
 
+/* The CPUs this process may run on (its affinity mask, which a container's cpuset narrows). */
+static size_t usable_cpus(void)
+{
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return (size_t)CPU_COUNT(&set);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (size_t)online : 1;
+}
+
 static size_t owner(const replay_t *rp, size_t event) { return rp->events[event].thread % rp->workers; }
 
 /* Wakes worker `w` when it sleeps; a system call only then. */
@@ -400,8 +410,7 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
   atomic_store(&rp->next, SIZE_MAX);
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  rp->spin_all = cpus > 0 && rp->workers < (size_t)cpus;
+  rp->spin_all = rp->workers <= usable_cpus();
   atomic_store(&rp->abandon, false);
   size_t inited = 0;
   bool ok = chain_events(rp);
