@@ -56,6 +56,7 @@ dist_man_MANS += \
 	man/man3/rmm_prefetch.3 \
 	man/man3/rmm_set_current_device.3 \
 	man/man3/rmm_stream_pool_create.3 \
+	man/man3/rmm_stream_pool_create_with_flags.3 \
 	man/man3/rmm_stream_pool_destroy.3 \
 	man/man3/rmm_stream_pool_get.3 \
 	man/man3/rmm_stream_pool_get_at.3 \

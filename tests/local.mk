@@ -12,6 +12,7 @@ EXTRA_DIST += tests/common/test.h tests/common/workers.h tests/common/suballoc_c
 
 include $(srcdir)/tests/cpu/local.mk
 include $(srcdir)/tests/gpu/local.mk
+include $(srcdir)/tests/fuzz/local.mk
 
 # The valgrind run: the CPU suite's check programs under memcheck (a fast subset when
 # RMM_TEST_SCALE is small; CK_FORK=no keeps each program one process). --fair-sched
@@ -33,8 +34,9 @@ gpu-bundle: $(check_PROGRAMS) lib/librmm.la
 	$(SHELL) $(top_srcdir)/tests/gpu-bundle.sh '$(top_builddir)' '$(TESTS)' $(check_PROGRAMS)
 .PHONY: check-valgrind gpu-bundle
 
-# The CPU test programs, for runs that want only them (the sanitizer stage of CI).
+# The CPU test programs, for runs that want only them (the sanitizer stage of CI), and
+# the bounded fuzz run, which sanitizers make worth most.
 print-cpu-tests:
-	@echo $(VALGRIND_TESTS)
+	@echo $(VALGRIND_TESTS) $(FUZZ_TESTS)
 .PHONY: print-cpu-tests
 EXTRA_DIST += tests/install-test.sh examples/hello.c .ci/deps

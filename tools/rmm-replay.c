@@ -10,6 +10,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,19 +24,11 @@
 
 #include <rmm/rmm.h>
 
-enum { ACTION_ALLOCATE, ACTION_FREE, ACTION_FAILURE };
+#include "replay_log.h"
+#include "spec/size.h"
 
 /* Rows between two progress lines. */
 enum { PROGRESS_EVERY = 1 << 16 };
-
-typedef struct event {
-  uint64_t pointer; /* as logged; 0 for "(nil)" */
-  size_t size;
-  uintptr_t stream; /* as logged */
-  uint32_t thread;  /* index into the log's distinct thread ids */
-  uint32_t line;
-  int action;
-} event_t;
 
 /* One live allocation of the replay, keyed by the logged pointer. */
 typedef struct live {
@@ -55,7 +50,7 @@ typedef struct replay {
   rmm_resource_t *mr;
   rmm_resource_t *suballoc; /* the first resource from the top that knows its free blocks; may be NULL */
   bool fake_streams;        /* streams are handles only (simulated leaf): use the logged ones */
-  event_t *events;
+  rmm_replay_event_t *events;
   size_t count;
   size_t thread_count;
   live_map_t live;
@@ -64,12 +59,15 @@ typedef struct replay {
   size_t in_use, peak_in_use;
   bool fragmentation_known;
   double fragmentation;
-  /* playback in the log's order across threads */
-  pthread_mutex_t lock;
-  pthread_cond_t *turn; /* one per log thread */
-  size_t *first;        /* per log thread: its first event, or count */
-  size_t *following;    /* per event: the next event of its thread, or count */
-  size_t next;
+  /* playback in the log's order across threads: log thread t plays on worker t % workers */
+  size_t workers;
+  size_t *first;         /* per worker: its first event, or count */
+  size_t *following;     /* per event: the next event of its worker, or count */
+  sem_t *wake;           /* per worker: posted to wake it when it sleeps */
+  atomic_bool *sleeping; /* per worker: it sleeps on its semaphore, or is about to */
+  atomic_size_t next;    /* the event whose turn it is */
+  atomic_bool abandon;   /* not every worker could start: the others leave without playing */
+  bool spin_all;         /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
   bool progress;
 } replay_t;
 
@@ -106,180 +104,18 @@ static const char *human(size_t bytes, char buf[32])
   return buf;
 }
 
-/* SIZE of --simulate: a whole number with an optional unit, as in a spec. */
-static bool parse_simulate_size(const char *text, size_t *bytes)
+/* SIZE of --simulate: a size as in a spec (rmm(7)), read by the spec grammar's own parser. */
+static bool parse_simulate_size(const char *text, size_t *bytes, const char **why)
 {
-  static const struct {
-    const char *name;
-    uint64_t factor;
-  } units[] = {{"", 1},       {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
-               {"TiB", 1ull << 40}, {"KB", 1000ull}, {"MB", 1000000ull}, {"GB", 1000000000ull}, {"TB", 1000000000000ull}};
-  char *end;
-  errno = 0;
-  double value = strtod(text, &end);
-  if (errno != 0 || end == text || value <= 0 || text[0] == '-' || text[0] == '+')
+  rmm_size_t size;
+  if (!rmm__size_parse(text, &size, why))
     return false;
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-    if (strcasecmp(end, units[i].name) != 0)
-      continue;
-    double total = value * (double)units[i].factor;
-    if (total >= 18446744073709551616.0)
-      return false;
-    *bytes = (size_t)total;
-    return *bytes > 0;
-  }
-  return false;
-}
-
-/* ---- the log ---- */
-
-/* Splits `line` in place at commas; returns the number of fields, storing the first `max`. */
-static size_t split_fields(char *line, char **fields, size_t max)
-{
-  size_t n = 0;
-  char *cursor = line;
-  for (;;) {
-    char *comma = strchr(cursor, ',');
-    if (n < max)
-      fields[n] = cursor;
-    n++;
-    if (comma == NULL)
-      return n;
-    *comma = '\0';
-    cursor = comma + 1;
-  }
-}
-
-static void chomp(char *line)
-{
-  size_t n = strlen(line);
-  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-    line[--n] = '\0';
-}
-
-static bool parse_u64(const char *text, int base, uint64_t *out)
-{
-  if (text[0] == '\0' || text[0] == '-' || text[0] == '+' || text[0] == ' ')
+  *why = "a percentage has nothing to be a percentage of here";
+  if (size.is_percent)
     return false;
-  errno = 0;
-  char *end;
-  unsigned long long value = strtoull(text, &end, base);
-  if (errno != 0 || *end != '\0')
-    return false;
-  *out = value;
-  return true;
-}
-
-/* The log's columns, by name: RMM's parser reads them by name, so their order may vary. */
-enum { COL_THREAD, COL_ACTION, COL_POINTER, COL_SIZE, COL_STREAM, COL_COUNT };
-static const char *const column_names[COL_COUNT] = {"Thread", "Action", "Pointer", "Size", "Stream"};
-enum { MAX_FIELDS = 16 };
-
-typedef struct log_reader {
-  const char *file;
-  size_t field_count;
-  size_t column[COL_COUNT];
-  uint64_t *thread_ids; /* distinct, in order of first appearance */
-  size_t thread_count, thread_capacity;
-} log_reader_t;
-
-static bool read_header(log_reader_t *r, char *line)
-{
-  char *fields[MAX_FIELDS];
-  size_t n = split_fields(line, fields, MAX_FIELDS);
-  if (n > MAX_FIELDS) {
-    fprintf(stderr, "%s: %s:1: the header has %zu columns, expected Thread,Time,Action,Pointer,Size,Stream\n",
-            program, r->file, n);
-    return false;
-  }
-  r->field_count = n;
-  for (size_t c = 0; c < COL_COUNT; c++) {
-    size_t i = 0;
-    while (i < n && strcmp(fields[i], column_names[c]) != 0)
-      i++;
-    if (i == n) {
-      fprintf(stderr,
-              "%s: %s:1: the header lacks the column '%s' (expected Thread,Time,Action,Pointer,Size,Stream)\n",
-              program, r->file, column_names[c]);
-      return false;
-    }
-    r->column[c] = i;
-  }
-  return true;
-}
-
-/* The index of a log thread id, adding it when new. */
-static bool thread_index(log_reader_t *r, uint64_t id, uint32_t *index)
-{
-  for (size_t i = r->thread_count; i-- > 0;)
-    if (r->thread_ids[i] == id)
-      return *index = (uint32_t)i, true;
-  if (r->thread_count == r->thread_capacity) {
-    size_t capacity = r->thread_capacity ? 2 * r->thread_capacity : 16;
-    uint64_t *grown = realloc(r->thread_ids, capacity * sizeof *grown);
-    if (grown == NULL)
-      return false;
-    r->thread_ids = grown;
-    r->thread_capacity = capacity;
-  }
-  r->thread_ids[r->thread_count] = id;
-  *index = (uint32_t)r->thread_count++;
-  return true;
-}
-
-/* Parses one data row; prints "FILE:LINE: ..." and returns false when it is not one. */
-static bool parse_row(log_reader_t *r, char *line, size_t line_number, event_t *event)
-{
-  char *fields[MAX_FIELDS];
-  size_t n = split_fields(line, fields, MAX_FIELDS);
-  if (n != r->field_count) {
-    fprintf(stderr, "%s: %s:%zu: %zu fields, the header has %zu\n", program, r->file, line_number, n,
-            r->field_count);
-    return false;
-  }
-  const char *thread = fields[r->column[COL_THREAD]];
-  const char *action = fields[r->column[COL_ACTION]];
-  const char *pointer = fields[r->column[COL_POINTER]];
-  const char *size = fields[r->column[COL_SIZE]];
-  const char *stream = fields[r->column[COL_STREAM]];
-  uint64_t value = 0;
-  const char *bad = NULL;
-
-  *event = (event_t){.line = (uint32_t)line_number};
-  if (strcmp(action, "allocate") == 0)
-    event->action = ACTION_ALLOCATE;
-  else if (strcmp(action, "free") == 0)
-    event->action = ACTION_FREE;
-  else if (strcmp(action, "allocate failure") == 0)
-    event->action = ACTION_FAILURE;
-  else
-    bad = "action (allocate, free or allocate failure)";
-
-  if (bad == NULL && !parse_u64(thread, 10, &value))
-    bad = "thread id";
-  if (bad == NULL && !thread_index(r, value, &event->thread)) {
-    fprintf(stderr, "%s: out of memory\n", program);
-    return false;
-  }
-  if (bad == NULL && strcmp(pointer, "(nil)") != 0 && !parse_u64(pointer, 16, &event->pointer))
-    bad = "pointer";
-  if (bad == NULL && !parse_u64(size, 10, &value))
-    bad = "size";
-  event->size = (size_t)value;
-  /* RMM writes streams in hex, with or without 0x; 0 is the default stream. */
-  if (bad == NULL && !parse_u64(stream, 16, &value))
-    bad = "stream";
-  event->stream = (uintptr_t)value;
-  if (bad != NULL) {
-    const char *shown = strcmp(bad, "thread id") == 0 ? thread
-                        : strcmp(bad, "pointer") == 0 ? pointer
-                        : strcmp(bad, "size") == 0    ? size
-                        : strcmp(bad, "stream") == 0  ? stream
-                                                      : action;
-    fprintf(stderr, "%s: %s:%zu: bad %s '%s'\n", program, r->file, line_number, bad, shown);
-    return false;
-  }
-  return true;
+  *why = "the device must have at least one byte";
+  *bytes = size.bytes;
+  return size.bytes > 0;
 }
 
 /* Reads the whole log into rp->events; false (with a message) on any bad line. */
@@ -290,46 +126,12 @@ static bool read_log(replay_t *rp)
     fprintf(stderr, "%s: cannot open %s: %s\n", program, rp->file, strerror(errno));
     return false;
   }
-  log_reader_t r = {.file = rp->file};
-  char *line = NULL;
-  size_t line_capacity = 0, line_number = 0, capacity = 0;
-  bool ok = true, header = false;
-  while (ok && getline(&line, &line_capacity, f) >= 0) {
-    line_number++;
-    chomp(line);
-    if (line[0] == '\0')
-      continue;
-    if (!header) {
-      ok = header = read_header(&r, line);
-      continue;
-    }
-    if (rp->count == capacity) {
-      capacity = capacity ? 2 * capacity : 1024;
-      event_t *grown = realloc(rp->events, capacity * sizeof *grown);
-      if (grown == NULL) {
-        fprintf(stderr, "%s: out of memory reading %s\n", program, rp->file);
-        ok = false;
-        break;
-      }
-      rp->events = grown;
-    }
-    ok = parse_row(&r, line, line_number, &rp->events[rp->count]);
-    if (ok)
-      rp->count++;
-  }
-  if (ok && ferror(f)) {
-    fprintf(stderr, "%s: cannot read %s: %s\n", program, rp->file, strerror(errno));
-    ok = false;
-  }
-  if (ok && !header) {
-    fprintf(stderr, "%s: %s: empty file, expected the header Thread,Time,Action,Pointer,Size,Stream\n", program,
-            rp->file);
-    ok = false;
-  }
-  free(line);
-  free(r.thread_ids);
+  rmm_replay_log_t log;
+  bool ok = rmm__replay_read(f, rp->file, program, stderr, &log);
   fclose(f);
-  rp->thread_count = r.thread_count;
+  rp->events = log.events;
+  rp->count = log.count;
+  rp->thread_count = log.thread_count;
   return ok;
 }
 
@@ -413,7 +215,7 @@ static void sample_fragmentation(replay_t *rp)
       stats.free_bytes > 0 ? 1.0 - (double)stats.largest_free_block / (double)stats.free_bytes : 0.0;
 }
 
-static void replay_allocate(replay_t *rp, const event_t *e)
+static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e)
 {
   void *ptr = NULL;
   rmm_status_t status = rmm_allocate(rp->mr, &ptr, e->size, stream_of(rp, e->stream));
@@ -448,7 +250,7 @@ static void replay_allocate(replay_t *rp, const event_t *e)
   rp->live.slots[i] = (live_t){.key = e->pointer, .ptr = ptr, .size = e->size, .failed = status != RMM_SUCCESS};
 }
 
-static void replay_free(replay_t *rp, const event_t *e)
+static void replay_free(replay_t *rp, const rmm_replay_event_t *e)
 {
   if (e->pointer == 0)
     return;
@@ -480,10 +282,10 @@ static void show_progress(const replay_t *rp, size_t done)
 
 static void run_event(replay_t *rp, size_t index)
 {
-  const event_t *e = &rp->events[index];
-  if (e->action == ACTION_ALLOCATE)
+  const rmm_replay_event_t *e = &rp->events[index];
+  if (e->action == RMM_REPLAY_ALLOCATE)
     replay_allocate(rp, e);
-  else if (e->action == ACTION_FREE)
+  else if (e->action == RMM_REPLAY_FREE)
     replay_free(rp, e);
   else
     rp->skipped_failures++;
@@ -492,39 +294,100 @@ static void run_event(replay_t *rp, size_t index)
 
 typedef struct worker {
   replay_t *rp;
-  uint32_t thread;
+  size_t index;
   pthread_t handle;
 } worker_t;
 
-/* A log thread: waits for each of its events' turn in the log's order, plays it, passes the turn on. */
+/* Spins of the next worker before it yields the CPU on each further spin. */
+enum { SPINS_BEFORE_YIELD = 1000 };
+
+/* The most workers started at once; log threads beyond share them (see run_threads). */
+enum { MAX_WORKERS = 4096 };
+
+/* Each worker's stack: replay calls need little, and thousands of threads must fit. */
+#define WORKER_STACK ((size_t)512 << 10)
+
+/* The CPUs this process may run on (its affinity mask, which a container's cpuset narrows). */
+static size_t usable_cpus(void)
+{
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return (size_t)CPU_COUNT(&set);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online > 0 ? (size_t)online : 1;
+}
+
+static size_t owner(const replay_t *rp, size_t event) { return rp->events[event].thread % rp->workers; }
+
+/* Wakes worker `w` when it sleeps; a system call only then. */
+static void wake(replay_t *rp, size_t w)
+{
+  if (atomic_exchange(&rp->sleeping[w], false))
+    sem_post(&rp->wake[w]);
+}
+
+/*
+ * Waits until `event` has the turn; false when the replay is abandoned. With a CPU for
+ * every worker, all of them spin. Otherwise only the worker whose event is next after
+ * the one playing spins (it was woken ahead, see worker_main) and any other sleeps, so
+ * that the spinning never takes the CPU from the thread that plays.
+ */
+static bool wait_turn(replay_t *rp, size_t self, size_t event)
+{
+  for (unsigned spins = 0;; spins++) {
+    size_t next = atomic_load_explicit(&rp->next, memory_order_acquire);
+    if (next == event)
+      return true;
+    if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
+      return false;
+    if (next + 1 == event || rp->spin_all) {
+      if (spins > SPINS_BEFORE_YIELD)
+        sched_yield();
+      continue;
+    }
+    atomic_store(&rp->sleeping[self], true);
+    next = atomic_load(&rp->next);
+    bool near = next == event || next + 1 == event;
+    /* Near: take the flag back; if a waker took it first, its post must be consumed. */
+    if (!near || !atomic_exchange(&rp->sleeping[self], false))
+      while (sem_wait(&rp->wake[self]) != 0 && errno == EINTR)
+        ;
+    spins = 0;
+  }
+}
+
+/*
+ * A worker: waits for each of its events' turn in the log's order, plays it, and hands
+ * the turn on. Before playing it wakes the worker of the following event, so that the
+ * wake-up overlaps the play and the handoff itself is one store that a spinning thread
+ * sees. Only the workers of adjacent events meet: no lock that every thread queues on.
+ */
 static void *worker_main(void *arg)
 {
   worker_t *w = arg;
   replay_t *rp = w->rp;
-  pthread_mutex_lock(&rp->lock);
-  for (size_t i = rp->first[w->thread]; i < rp->count; i = rp->following[i]) {
-    while (rp->next != i)
-      pthread_cond_wait(&rp->turn[w->thread], &rp->lock);
+  for (size_t i = rp->first[w->index]; i < rp->count; i = rp->following[i]) {
+    if (!wait_turn(rp, w->index, i))
+      return NULL;
+    if (i + 1 < rp->count && owner(rp, i + 1) != w->index)
+      wake(rp, owner(rp, i + 1));
     run_event(rp, i);
-    rp->next = i + 1;
-    if (rp->next < rp->count)
-      pthread_cond_signal(&rp->turn[rp->events[rp->next].thread]);
+    atomic_store(&rp->next, i + 1); /* seq_cst: ordered against the sleeping flags */
   }
-  pthread_mutex_unlock(&rp->lock);
   return NULL;
 }
 
-/* Chains each thread's events, so that a thread walks only its own. */
+/* Chains each worker's events, so that a worker walks only its own. */
 static bool chain_events(replay_t *rp)
 {
-  rp->first = malloc(rp->thread_count * sizeof *rp->first);
-  rp->following = malloc(rp->count * sizeof *rp->following);
-  size_t *last = malloc(rp->thread_count * sizeof *last);
+  free(rp->first);
+  rp->first = malloc(rp->workers * sizeof *rp->first);
+  size_t *last = malloc(rp->workers * sizeof *last);
   bool ok = rp->first != NULL && rp->following != NULL && last != NULL;
-  for (size_t t = 0; ok && t < rp->thread_count; t++)
+  for (size_t t = 0; ok && t < rp->workers; t++)
     rp->first[t] = last[t] = rp->count;
   for (size_t i = 0; ok && i < rp->count; i++) {
-    uint32_t t = rp->events[i].thread;
+    size_t t = owner(rp, i);
     rp->following[i] = rp->count;
     if (last[t] == rp->count)
       rp->first[t] = i;
@@ -536,29 +399,87 @@ static bool chain_events(replay_t *rp)
   return ok;
 }
 
-static bool run_threads(replay_t *rp)
+/*
+ * Starts rp->workers workers and plays the log on them. When a thread cannot be
+ * started, the ones started leave without playing and *started says how many did, so
+ * that the caller can try again with fewer.
+ */
+static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
 {
-  worker_t *workers = calloc(rp->thread_count, sizeof *workers);
-  rp->turn = calloc(rp->thread_count, sizeof *rp->turn);
-  bool ok = workers != NULL && rp->turn != NULL && chain_events(rp);
-  size_t started = 0;
-  for (size_t t = 0; ok && t < rp->thread_count; t++)
-    pthread_cond_init(&rp->turn[t], NULL);
-  for (size_t t = 0; ok && t < rp->thread_count; t++, started++) {
-    workers[t] = (worker_t){.rp = rp, .thread = (uint32_t)t};
-    ok = pthread_create(&workers[t].handle, NULL, worker_main, &workers[t]) == 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, WORKER_STACK);
+  atomic_store(&rp->next, SIZE_MAX);
+  rp->spin_all = rp->workers <= usable_cpus();
+  atomic_store(&rp->abandon, false);
+  size_t inited = 0;
+  bool ok = chain_events(rp);
+  for (; ok && inited < rp->workers; inited++) {
+    ok = sem_init(&rp->wake[inited], 0, 0) == 0;
+    atomic_init(&rp->sleeping[inited], false);
   }
-  for (size_t t = 0; t < started; t++)
+  for (*started = 0; ok && *started < rp->workers; ++*started) {
+    workers[*started] = (worker_t){.rp = rp, .index = *started};
+    ok = pthread_create(&workers[*started].handle, &attr, worker_main, &workers[*started]) == 0;
+    if (!ok)
+      break;
+  }
+  pthread_attr_destroy(&attr);
+  if (ok && rp->count > 0) {
+    atomic_store_explicit(&rp->next, 0, memory_order_release);
+    wake(rp, owner(rp, 0));
+  } else if (!ok) {
+    atomic_store(&rp->abandon, true);
+    for (size_t t = 0; t < *started; t++)
+      sem_post(&rp->wake[t]);
+  }
+  for (size_t t = 0; t < *started; t++)
     pthread_join(workers[t].handle, NULL);
-  if (!ok)
-    fprintf(stderr, "%s: cannot start %zu threads\n", program, rp->thread_count);
-  for (size_t t = 0; rp->turn != NULL && t < rp->thread_count; t++)
-    pthread_cond_destroy(&rp->turn[t]);
-  free(rp->turn);
+  for (size_t t = 0; t < inited; t++)
+    sem_destroy(&rp->wake[t]);
+  return ok;
+}
+
+/*
+ * Plays the log with one worker per log thread. Where the system will not start that
+ * many threads (tens of thousands of thread ids, a low ulimit -v), log threads share
+ * fewer workers, halving until they start; one means the caller plays on its own thread.
+ * Returns the number of workers used, 0 when out of memory.
+ */
+static size_t run_threads(replay_t *rp)
+{
+  size_t wanted = rp->thread_count < MAX_WORKERS ? rp->thread_count : MAX_WORKERS;
+  worker_t *workers = calloc(wanted, sizeof *workers);
+  rp->wake = calloc(wanted, sizeof *rp->wake);
+  rp->sleeping = calloc(wanted, sizeof *rp->sleeping);
+  rp->following = malloc(rp->count * sizeof *rp->following);
+  size_t used = 0;
+  for (rp->workers = wanted; used == 0 && rp->workers > 1 && workers != NULL && rp->wake != NULL && rp->sleeping != NULL;) {
+    size_t started = 0;
+    if (play_on_workers(rp, workers, &started)) {
+      used = rp->workers;
+      break;
+    }
+    if (rp->following == NULL || rp->first == NULL)
+      break;
+    size_t fewer = started / 2 > 1 ? started / 2 : 1;
+    fprintf(stderr, "%s: could start only %zu of %zu threads; sharing the log's %zu threads among %zu\n", program,
+            started, rp->workers, rp->thread_count, fewer);
+    rp->workers = fewer;
+  }
+  if (used == 0 && rp->workers <= 1 && workers != NULL && rp->wake != NULL && rp->following != NULL) {
+    for (size_t i = 0; i < rp->count; i++)
+      run_event(rp, i);
+    used = 1;
+  }
+  free(rp->wake);
+  free((void *)rp->sleeping);
   free(rp->first);
   free(rp->following);
   free(workers);
-  return ok;
+  if (used == 0)
+    fprintf(stderr, "%s: out of memory for %zu threads\n", program, rp->thread_count);
+  return used;
 }
 
 /* Frees what the log never freed; returns the count and bytes. */
@@ -635,10 +556,10 @@ static rmm_resource_t *build_stack(const char *spec, const char *simulate)
   rmm_resource_t *sim = NULL;
   if (simulate != NULL) {
     size_t bytes = 0;
-    if (!parse_simulate_size(simulate, &bytes)) {
-      fprintf(stderr, "%s: bad --simulate size '%s' (a number with an optional unit: B, KiB, MiB, GiB, TiB, KB, "
-                      "MB, GB, TB)\n",
-              program, simulate);
+    const char *why = NULL;
+    if (!parse_simulate_size(simulate, &bytes, &why)) {
+      fprintf(stderr, "%s: bad --simulate size '%.32s%s': %s\n", program, simulate, strlen(simulate) > 32 ? "..." : "",
+              why);
       return NULL;
     }
     if (rmm_simulated_create(bytes, &sim) != RMM_SUCCESS) {
@@ -702,30 +623,32 @@ int main(int argc, char **argv)
   }
 
   replay_t rp = {.file = argv[optind], .progress = progress, .fake_streams = simulate != NULL};
-  pthread_mutex_init(&rp.lock, NULL);
   int status = EXIT_FAILURE;
   rmm_resource_t *leaf = NULL;
   if (read_log(&rp) && (rp.mr = build_stack(spec, simulate)) != NULL) {
     find_layers(rp.mr, &rp.suballoc, &leaf);
     bool per_log = strcmp(threads, "per-log") == 0 && rp.thread_count > 1;
     double start = now_seconds();
-    bool ok = true;
+    size_t used = 1;
     if (per_log)
-      ok = run_threads(&rp);
+      used = run_threads(&rp);
     else
       for (size_t i = 0; i < rp.count; i++)
         run_event(&rp, i);
     size_t leaked, leaked_bytes;
     free_leftovers(&rp, &leaked, &leaked_bytes);
     double seconds = now_seconds() - start;
-    if (ok) {
-      report(&rp, spec, simulate, leaf, per_log ? "on one thread each" : "on one thread", seconds, leaked,
-             leaked_bytes);
+    if (used > 0) {
+      char mode[64] = "on one thread";
+      if (per_log && used == rp.thread_count)
+        snprintf(mode, sizeof mode, "on one thread each");
+      else if (per_log && used > 1)
+        snprintf(mode, sizeof mode, "on %zu threads, shared", used);
+      report(&rp, spec, simulate, leaf, mode, seconds, leaked, leaked_bytes);
       status = rp.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     rmm_resource_release(rp.mr);
   }
-  pthread_mutex_destroy(&rp.lock);
   free(rp.live.slots);
   free(rp.events);
   return status;

@@ -13,8 +13,8 @@
 
 #include <rmm/aligned.h>
 
-#include "adaptor/adaptor.h"
-#include "adaptor/ptr_map.h"
+#include "core/construct.h"
+#include "core/ptr_map.h"
 
 typedef struct aligned {
   rmm_resource_t *upstream;
@@ -200,7 +200,11 @@ RMM_API rmm_status_t rmm_aligned_create(rmm_resource_t *upstream, size_t alignme
   al->upstream = up;
   al->alignment = alignment > RMM_ALLOCATION_ALIGNMENT ? alignment : RMM_ALLOCATION_ALIGNMENT;
   al->threshold = threshold;
-  pthread_mutex_init(&al->lock, NULL);
+  status = rmm__mutex_init("rmm_aligned_create", &al->lock);
+  if (status != RMM_SUCCESS) {
+    free(al);
+    return status;
+  }
   status = rmm__adaptor_finish(&aligned_impl, al, up, out);
   if (status != RMM_SUCCESS)
     aligned_destroy(al);

@@ -9,7 +9,7 @@
 
 #include <rmm/failure_callback.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 typedef struct failure_callback {
   rmm_resource_t *upstream;

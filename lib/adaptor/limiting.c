@@ -9,7 +9,7 @@
 
 #include <rmm/limiting.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 typedef struct limiting {
   rmm_resource_t *upstream;

@@ -1,4 +1,4 @@
-# lib/adaptor: one file per adaptor, over the shared helpers and the address table.
+# lib/adaptor: one file per adaptor, over core's constructor helpers and address table.
 rmminclude_HEADERS += \
 	include/rmm/aligned.h \
 	include/rmm/failure_callback.h \
@@ -9,13 +9,11 @@ rmminclude_HEADERS += \
 	include/rmm/thread_safe.h \
 	include/rmm/tracking.h
 lib_librmm_la_SOURCES += \
-	lib/adaptor/adaptor.c lib/adaptor/adaptor.h \
 	lib/adaptor/aligned.c \
 	lib/adaptor/failure_callback.c \
 	lib/adaptor/limiting.c \
 	lib/adaptor/logging.c \
 	lib/adaptor/prefetch.c \
-	lib/adaptor/ptr_map.c lib/adaptor/ptr_map.h \
 	lib/adaptor/statistics.c \
 	lib/adaptor/thread_safe.c \
 	lib/adaptor/tracking.c

@@ -18,7 +18,7 @@
 
 #include <rmm/logging.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 /* RMM's header row, byte for byte. */
 static const char header[] = "Thread,Time,Action,Pointer,Size,Stream\n";
@@ -156,9 +156,15 @@ static rmm_status_t logging_new(const char *function, rmm_resource_t *upstream, 
   lg->file_name = name;
   lg->owns_file = owns_file;
   lg->auto_flush = auto_flush;
-  pthread_mutex_init(&lg->lock, NULL);
+  rmm_status_t status = rmm__mutex_init(function, &lg->lock);
+  if (status != RMM_SUCCESS) {
+    free(lg);
+    free(name);
+    if (owns_file)
+      fclose(file);
+    return status;
+  }
 
-  rmm_status_t status = RMM_SUCCESS;
   if (fputs(header, file) < 0 || (auto_flush && fflush(file) != 0))
     status = rmm__fail(RMM_ERROR_IO, "%s: cannot write the log header to %s", function,
                        owns_file ? file_name : "the stream");

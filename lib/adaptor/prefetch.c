@@ -8,7 +8,7 @@
 
 #include <rmm/prefetch.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 #include "core/cuda.h"
 
 typedef struct prefetch {

@@ -12,7 +12,7 @@
 
 #include <rmm/statistics.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 typedef struct counter {
   int64_t value;
@@ -35,10 +35,23 @@ typedef struct statistics {
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
+/*
+ * a + b, held at INT64_MAX or INT64_MIN instead of overflowing: cumulative totals pass
+ * 8 EiB in long simulations (and signed overflow is undefined), and a figure stuck at
+ * its limit is still the truest one the counters can give.
+ */
+static int64_t add_saturating(int64_t a, int64_t b)
+{
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 static void counter_add(counter_t *counter, int64_t amount)
 {
-  counter->value += amount;
-  counter->total += amount;
+  counter->value = add_saturating(counter->value, amount);
+  counter->total = add_saturating(counter->total, amount);
   counter->peak = max64(counter->peak, counter->value);
 }
 
@@ -50,7 +63,12 @@ static void counter_add(counter_t *counter, int64_t amount)
 static int64_t counter_sub(counter_t *counter, int64_t amount, bool outermost)
 {
   int64_t taken = outermost && counter->value < amount ? max64(counter->value, 0) : amount;
-  counter->value -= taken;
+  int64_t lowered;
+  if (__builtin_sub_overflow(counter->value, taken, &lowered)) {
+    lowered = INT64_MIN;
+    taken = counter->value - INT64_MIN;
+  }
+  counter->value = lowered;
   return taken;
 }
 
@@ -91,8 +109,8 @@ static rmm_status_t statistics_deallocate(void *state, void *ptr, size_t bytes, 
   if (status != RMM_SUCCESS) {
     /* The memory is still allocated: count it again, without touching totals or peaks. */
     pthread_mutex_lock(&stats->lock);
-    top(stats)->bytes.value += bytes_taken;
-    top(stats)->count.value += count_taken;
+    top(stats)->bytes.value = add_saturating(top(stats)->bytes.value, bytes_taken);
+    top(stats)->count.value = add_saturating(top(stats)->count.value, count_taken);
     pthread_mutex_unlock(&stats->lock);
   }
   return status;
@@ -107,8 +125,8 @@ static counter_t fold_bytes(const statistics_t *stats)
   counter_t merged = stats->scopes[stats->depth - 1].bytes;
   for (size_t i = stats->depth - 1; i-- > 0;) {
     const counter_t *below = &stats->scopes[i].bytes;
-    merged.peak = max64(below->peak, below->value + merged.peak);
-    merged.value = below->value + merged.value;
+    merged.peak = max64(below->peak, add_saturating(below->value, merged.peak));
+    merged.value = add_saturating(below->value, merged.value);
   }
   return merged;
 }
@@ -172,7 +190,12 @@ RMM_API rmm_status_t rmm_statistics_create(rmm_resource_t *upstream, rmm_resourc
   stats->scopes = scopes;
   stats->capacity = 4;
   stats->depth = 1;
-  pthread_mutex_init(&stats->lock, NULL);
+  status = rmm__mutex_init("rmm_statistics_create", &stats->lock);
+  if (status != RMM_SUCCESS) {
+    free(scopes);
+    free(stats);
+    return status;
+  }
   status = rmm__adaptor_finish(&statistics_impl, stats, up, out);
   if (status != RMM_SUCCESS)
     statistics_destroy(stats);
@@ -250,9 +273,9 @@ RMM_API rmm_status_t rmm_statistics_push_counters(rmm_resource_t *mr)
 /* Folds a closed scope into the one below it (RMM's pop_counters arithmetic). */
 static void merge(counter_t *below, const counter_t *popped, bool outermost)
 {
-  below->peak = max64(below->peak, below->value + popped->peak);
-  below->value += popped->value;
-  below->total += popped->total;
+  below->peak = max64(below->peak, add_saturating(below->value, popped->peak));
+  below->value = add_saturating(below->value, popped->value);
+  below->total = add_saturating(below->total, popped->total);
   if (outermost && below->value < 0)
     below->value = 0;
 }

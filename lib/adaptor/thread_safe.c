@@ -9,7 +9,7 @@
 
 #include <rmm/thread_safe.h>
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 typedef struct thread_safe {
   rmm_resource_t *upstream;
@@ -71,7 +71,11 @@ RMM_API rmm_status_t rmm_thread_safe_create(rmm_resource_t *upstream, rmm_resour
   if (ts == NULL)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_thread_safe_create: no host memory for the adaptor");
   ts->upstream = up;
-  pthread_mutex_init(&ts->lock, NULL);
+  status = rmm__mutex_init("rmm_thread_safe_create", &ts->lock);
+  if (status != RMM_SUCCESS) {
+    free(ts);
+    return status;
+  }
   status = rmm__adaptor_finish(&thread_safe_impl, ts, up, out);
   if (status != RMM_SUCCESS)
     thread_safe_destroy(ts);

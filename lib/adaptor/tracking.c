@@ -18,8 +18,8 @@
 
 #include <rmm/tracking.h>
 
-#include "adaptor/adaptor.h"
-#include "adaptor/ptr_map.h"
+#include "core/construct.h"
+#include "core/ptr_map.h"
 
 /* The deepest call stack recorded, as in RMM. */
 enum { MAX_FRAMES = 64 };
@@ -197,7 +197,11 @@ RMM_API rmm_status_t rmm_tracking_create(rmm_resource_t *upstream, bool capture_
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_tracking_create: no host memory for the adaptor");
   tr->upstream = up;
   tr->capture_stacks = capture_stacks;
-  pthread_mutex_init(&tr->lock, NULL);
+  status = rmm__mutex_init("rmm_tracking_create", &tr->lock);
+  if (status != RMM_SUCCESS) {
+    free(tr);
+    return status;
+  }
   status = rmm__adaptor_finish(&tracking_impl, tr, up, out);
   if (status != RMM_SUCCESS)
     tracking_destroy(tr);

@@ -1,7 +1,9 @@
 /* The one place where code outside lib/memory calls the CUDA runtime. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include <cuda_runtime_api.h>
@@ -16,6 +18,27 @@ bool rmm__cuda_error_is_no_device(int cuda_error)
          cuda_error == cudaErrorInitializationError || cuda_error == cudaErrorCudartUnloading;
 }
 
+/*
+ * Whether the NVIDIA driver's library can be loaded at all. cudart reports both a
+ * missing driver and one too old as cudaErrorInsufficientDriver, whose text ("CUDA
+ * driver version is insufficient") misleads a user on a machine with no driver.
+ */
+static bool driver_present(void)
+{
+  static atomic_int known; /* 0: not yet asked; 1: absent; 2: present */
+  int state = atomic_load_explicit(&known, memory_order_relaxed);
+  if (state == 0) {
+    void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (driver == NULL)
+      driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    state = driver != NULL ? 2 : 1;
+    if (driver != NULL)
+      dlclose(driver);
+    atomic_store_explicit(&known, state, memory_order_relaxed);
+  }
+  return state == 2;
+}
+
 rmm_status_t rmm__cuda_fail(int cuda_error, rmm_status_t status, const char *fmt, ...)
 {
   char text[384];
@@ -25,8 +48,13 @@ rmm_status_t rmm__cuda_fail(int cuda_error, rmm_status_t status, const char *fmt
   va_end(args);
   /* Clear the runtime's last error so a later, unrelated check does not see this one. */
   cudaGetLastError();
-  rmm_status_t result = rmm__fail(status, "%s: %s (%s)", text, cudaGetErrorName((cudaError_t)cuda_error),
-                                  cudaGetErrorString((cudaError_t)cuda_error));
+  rmm_status_t result;
+  if (cuda_error == cudaErrorInsufficientDriver && !driver_present())
+    result = rmm__fail(status, "%s: no CUDA driver was found (libcuda.so.1 cannot be loaded; is the NVIDIA driver "
+                       "installed?)", text);
+  else
+    result = rmm__fail(status, "%s: %s (%s)", text, cudaGetErrorName((cudaError_t)cuda_error),
+                       cudaGetErrorString((cudaError_t)cuda_error));
   rmm__set_last_cuda_error(cuda_error);
   return result;
 }
@@ -178,12 +206,12 @@ rmm_status_t rmm__cuda_memset_async(void *dst, int value, size_t bytes, rmm_stre
                                                bytes, dst, (void *)stream);
 }
 
-rmm_status_t rmm__cuda_stream_create_non_blocking(rmm_stream_t *stream)
+rmm_status_t rmm__cuda_stream_create_with_flags(unsigned flags, rmm_stream_t *stream)
 {
   cudaStream_t created;
-  cudaError_t error = cudaStreamCreateWithFlags(&created, cudaStreamNonBlocking);
+  cudaError_t error = cudaStreamCreateWithFlags(&created, flags);
   if (error != cudaSuccess)
-    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamCreateWithFlags");
+    return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cudaStreamCreateWithFlags(0x%x)", flags);
   *stream = (rmm_stream_t)created;
   return RMM_SUCCESS;
 }

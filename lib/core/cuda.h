@@ -63,8 +63,8 @@ rmm_status_t rmm__cuda_memcpy_async(void *dst, const void *src, size_t bytes, rm
 /* cudaMemsetAsync of `bytes` bytes to `value`, ordered on `stream`. */
 rmm_status_t rmm__cuda_memset_async(void *dst, int value, size_t bytes, rmm_stream_t stream);
 
-/* A new stream on the current device that does not synchronise with the legacy default stream. */
-rmm_status_t rmm__cuda_stream_create_non_blocking(rmm_stream_t *stream);
+/* A new stream on the current device, cudaStreamCreateWithFlags: `flags` are cudaStreamDefault (0) or cudaStreamNonBlocking (1). */
+rmm_status_t rmm__cuda_stream_create_with_flags(unsigned flags, rmm_stream_t *stream);
 void rmm__cuda_stream_destroy(rmm_stream_t stream);
 
 /* Whether `device` can migrate managed memory while kernels run (cudaDevAttrConcurrentManagedAccess). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/construct.h"
 #include "core/error.h"
 #include "core/resource.h"
 
@@ -14,25 +15,51 @@ typedef struct custom {
   rmm_usage_t usage;
 } custom_t;
 
+static const char custom_name[] = "custom";
+
 /* The smallest table a caller may pass: everything up to and including deallocate. */
 #define OPS_MINIMUM_SIZE (offsetof(rmm_resource_ops_t, deallocate) + sizeof(((rmm_resource_ops_t *)0)->deallocate))
+
+/*
+ * Gives a failed callback its own message: the callback's, when it left one during the
+ * call (it may call librmm itself; `failures_before` tells), else one naming the
+ * resource, the call and the status, never an earlier, unrelated message. A status that
+ * is no rmm_status_t becomes RMM_ERROR_BAD_ALLOC.
+ */
+static rmm_status_t callback_failed(const custom_t *custom, const char *verb, rmm_status_t status, size_t bytes,
+                                    unsigned long failures_before)
+{
+  const char *name = custom->name != NULL ? custom->name : custom_name;
+  bool known = status > RMM_SUCCESS && status <= RMM_ERROR_IO;
+  rmm_status_t reported = known ? status : RMM_ERROR_BAD_ALLOC;
+  if (rmm__fail_count() != failures_before)
+    return rmm__fail(reported, "%s: %s of %zu bytes failed: %s", name, verb, bytes, rmm_last_error_message());
+  if (!known)
+    return rmm__fail(reported, "%s: %s of %zu bytes failed with status %d, which is no rmm_status_t", name, verb,
+                     bytes, (int)status);
+  return rmm__fail(reported, "%s: %s of %zu bytes failed (%s)", name, verb, bytes, rmm_status_string(status));
+}
 
 static rmm_status_t custom_allocate(void *state, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
   custom_t *custom = state;
+  unsigned long failures = rmm__fail_count();
   rmm_status_t status = custom->ops.allocate(custom->ctx, ptr, bytes, alignment, stream);
-  if (status == RMM_SUCCESS)
-    rmm__usage_add(&custom->usage, bytes);
-  return status;
+  if (status != RMM_SUCCESS)
+    return callback_failed(custom, "allocate", status, bytes, failures);
+  rmm__usage_add(&custom->usage, bytes);
+  return RMM_SUCCESS;
 }
 
 static rmm_status_t custom_deallocate(void *state, void *ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
   custom_t *custom = state;
+  unsigned long failures = rmm__fail_count();
   rmm_status_t status = custom->ops.deallocate(custom->ctx, ptr, bytes, alignment, stream);
-  if (status == RMM_SUCCESS)
-    rmm__usage_sub(&custom->usage, bytes);
-  return status;
+  if (status != RMM_SUCCESS)
+    return callback_failed(custom, "deallocate", status, bytes, failures);
+  rmm__usage_sub_saturating(&custom->usage, bytes);
+  return RMM_SUCCESS;
 }
 
 static bool custom_is_equal(const void *state, const void *other_state)
@@ -75,7 +102,7 @@ static void custom_destroy(void *state)
 }
 
 static const rmm_impl_t custom_impl = {
-    .name = "custom",
+    .name = custom_name,
     .allocate = custom_allocate,
     .deallocate = custom_deallocate,
     .is_equal = custom_is_equal,

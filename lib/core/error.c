@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -11,6 +12,7 @@ enum { MESSAGE_CAPACITY = 512 };
 
 static _Thread_local char last_message[MESSAGE_CAPACITY];
 static _Thread_local int last_cuda_error;
+static _Thread_local unsigned long fail_count;
 
 RMM_API const char *rmm_status_string(rmm_status_t status)
 {
@@ -39,12 +41,35 @@ RMM_API int rmm_last_cuda_error(void) { return last_cuda_error; }
 
 void rmm__set_last_cuda_error(int error) { last_cuda_error = error; }
 
+_Static_assert(sizeof((rmm_saved_error_t *)0)->message == MESSAGE_CAPACITY, "a saved message holds a whole one");
+
+void rmm__error_save(rmm_saved_error_t *saved)
+{
+  memcpy(saved->message, last_message, sizeof saved->message);
+  saved->cuda_error = last_cuda_error;
+}
+
+void rmm__error_restore(const rmm_saved_error_t *saved)
+{
+  memcpy(last_message, saved->message, sizeof last_message);
+  last_cuda_error = saved->cuda_error;
+}
+
+unsigned long rmm__fail_count(void) { return fail_count; }
+
+/*
+ * Formats into a local buffer first: an argument may be the thread's message itself
+ * ("...: %s", rmm_last_error_message()), and vsnprintf must not write over its input.
+ */
 rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...)
 {
+  char message[MESSAGE_CAPACITY];
   va_list args;
   va_start(args, fmt);
-  vsnprintf(last_message, sizeof last_message, fmt, args);
+  vsnprintf(message, sizeof message, fmt, args);
   va_end(args);
+  memcpy(last_message, message, sizeof last_message);
+  fail_count++;
   if (status != RMM_ERROR_CUDA)
     last_cuda_error = 0;
   RMM_LOG(RMM_LOG_DEBUG, "%s: %s", rmm_status_string(status), last_message);

@@ -40,9 +40,7 @@ rmm_status_t rmm__resolve_resource(const rmm_resource_t *mr, rmm_resource_t **ou
     *out = (rmm_resource_t *)mr;
     return RMM_SUCCESS;
   }
-  /* rmm_get_current_device_resource() has set the message when it gives NULL. */
-  *out = rmm_get_current_device_resource();
-  return *out != NULL ? RMM_SUCCESS : RMM_ERROR_CUDA;
+  return rmm__get_current_device_resource(out);
 }
 
 void rmm__usage_stats(const rmm_usage_t *usage, bool reserved_is_in_use, rmm_resource_stats_t *out)
@@ -70,9 +68,9 @@ void rmm__reclaim_stats(const rmm_reclaim_t *reclaim, rmm_resource_stats_t *out)
  */
 static rmm_status_t acquire_current(const char *caller, rmm_resource_t **out)
 {
-  *out = rmm__acquire_current_device_resource();
-  if (*out == NULL)
-    return rmm__fail(RMM_ERROR_CUDA, "%s: no current device resource (%s)", caller, rmm_last_error_message());
+  rmm_status_t status = rmm__acquire_current_device_resource(out);
+  if (status != RMM_SUCCESS)
+    return rmm__fail(status, "%s: no current device resource (%s)", caller, rmm_last_error_message());
   return RMM_SUCCESS;
 }
 
@@ -144,19 +142,24 @@ RMM_API void rmm_resource_release(rmm_resource_t *mr)
   if (atomic_fetch_sub_explicit(&mr->refs, 1, memory_order_release) != 1)
     return;
   atomic_thread_fence(memory_order_acquire);
+  /* Releases often follow a failure: what destroy reports must not replace the caller's message. */
+  rmm_saved_error_t saved;
+  rmm__error_save(&saved);
   RMM_LOG(RMM_LOG_DEBUG, "%s resource %p destroyed", mr->name, (void *)mr);
   if (mr->impl->destroy != NULL)
     mr->impl->destroy(mr->state);
   rmm_resource_t *upstream = mr->upstream;
   free(mr);
   rmm_resource_release(upstream);
+  rmm__error_restore(&saved);
 }
 
 RMM_API unsigned rmm_resource_properties(const rmm_resource_t *mr)
 {
   if (mr != NULL)
     return mr->properties;
-  rmm_resource_t *held = rmm__acquire_current_device_resource();
+  rmm_resource_t *held = NULL;
+  (void)rmm__acquire_current_device_resource(&held);
   unsigned properties = held != NULL ? held->properties : 0;
   rmm_resource_release(held);
   return properties;

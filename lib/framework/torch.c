@@ -24,11 +24,10 @@ static rmm_status_t enter(const char *caller, int device, int *previous, rmm_res
   rmm_status_t status = rmm__cuda_device_enter(device, previous);
   if (status != RMM_SUCCESS)
     return status;
-  *mr = rmm__acquire_current_device_resource();
-  if (*mr != NULL)
-    return RMM_SUCCESS;
-  rmm__cuda_device_leave(device, *previous);
-  return RMM_ERROR_INVALID_ARGUMENT;
+  status = rmm__acquire_current_device_resource(mr);
+  if (status != RMM_SUCCESS)
+    rmm__cuda_device_leave(device, *previous);
+  return status;
 }
 
 static void leave(int device, int previous, rmm_resource_t *mr)

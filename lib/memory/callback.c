@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "core/construct.h"
 #include "core/error.h"
 #include "core/resource.h"
 
@@ -33,7 +34,7 @@ static rmm_status_t callback_deallocate(void *state, void *ptr, size_t bytes, si
   (void)alignment;
   callback_t *callback = state;
   callback->deallocate(ptr, bytes, stream, callback->arg);
-  rmm__usage_sub(&callback->usage, bytes);
+  rmm__usage_sub_saturating(&callback->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "core/construct.h"
 #include "core/cuda.h"
 #include "core/log.h"
 #include "memory/leaf.h"
@@ -30,7 +31,7 @@ static rmm_status_t cuda_deallocate(void *state, void *ptr, size_t bytes, size_t
   cudaError_t error = cudaFree(ptr);
   if (error != cudaSuccess)
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cuda: cudaFree(%p) failed", ptr);
-  rmm__usage_sub(&leaf->usage, bytes);
+  rmm__usage_sub_saturating(&leaf->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "core/construct.h"
 #include "core/cuda.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -42,7 +43,7 @@ static rmm_status_t async_deallocate(void *state, void *ptr, size_t bytes, size_
   cudaError_t error = cudaFreeAsync(ptr, (cudaStream_t)stream);
   if (error != cudaSuccess)
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "cuda_async: cudaFreeAsync(%p) failed", ptr);
-  rmm__usage_sub(&async->usage, bytes);
+  rmm__usage_sub_saturating(&async->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -6,7 +6,11 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include "core/construct.h"
 #include "core/error.h"
 #include "memory/leaf.h"
 
@@ -37,8 +41,16 @@ static rmm_status_t host_deallocate(void *state, void *ptr, size_t bytes, size_t
   (void)alignment;
   (void)stream;
   rmm_leaf_t *leaf = state;
+#ifdef __GLIBC__
+  /* A size larger than the block cannot be the one it was allocated with. */
+  size_t usable = malloc_usable_size(ptr);
+  if (bytes > usable)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "host: %p holds %zu bytes, so it was not allocated with the %zu bytes given to free it", ptr,
+                     usable, bytes);
+#endif
   free(ptr);
-  rmm__usage_sub(&leaf->usage, bytes);
+  rmm__usage_sub_saturating(&leaf->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "core/construct.h"
 #include "core/cuda.h"
 #include "memory/leaf.h"
 
@@ -28,7 +29,7 @@ static rmm_status_t managed_deallocate(void *state, void *ptr, size_t bytes, siz
   cudaError_t error = cudaFree(ptr);
   if (error != cudaSuccess)
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "managed: cudaFree(%p) failed", ptr);
-  rmm__usage_sub(&leaf->usage, bytes);
+  rmm__usage_sub_saturating(&leaf->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "core/construct.h"
 #include "core/cuda.h"
 #include "memory/leaf.h"
 
@@ -31,7 +32,7 @@ static rmm_status_t pinned_deallocate(void *state, void *ptr, size_t bytes, size
   cudaError_t error = cudaFreeHost(ptr);
   if (error != cudaSuccess)
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "pinned_host: cudaFreeHost(%p) failed", ptr);
-  rmm__usage_sub(&leaf->usage, bytes);
+  rmm__usage_sub_saturating(&leaf->usage, bytes);
   return RMM_SUCCESS;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "core/construct.h"
 #include "core/cuda.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -69,7 +70,7 @@ static rmm_status_t system_deallocate(void *state, void *ptr, size_t bytes, size
   if (error != cudaSuccess)
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "system: cudaStreamSynchronize before freeing %p failed", ptr);
   free(ptr);
-  rmm__usage_sub(&system->usage, bytes);
+  rmm__usage_sub_saturating(&system->usage, bytes);
   return RMM_SUCCESS;
 }
 
@@ -107,7 +108,7 @@ static rmm_status_t sam_allocate(void *state, void **ptr, size_t bytes, size_t a
   }
   if (error != cudaSuccess) {
     free(*ptr);
-    rmm__usage_sub(&sam->usage, bytes);
+    rmm__usage_sub_saturating(&sam->usage, bytes);
     *ptr = NULL;
     return rmm__cuda_fail(error, RMM_ERROR_CUDA, "sam_headroom: cannot place %zu bytes", bytes);
   }

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "spec/families.h"
 #include "spec/parse.h"
+#include "spec/size.h"
 
 typedef struct builder {
   const char *text;
@@ -36,21 +37,6 @@ typedef struct slot {
   double percent;
 } slot_t;
 
-static const struct {
-  const char *name;
-  size_t factor;
-} units[] = {
-    {"B", 1},
-    {"KiB", (size_t)1 << 10},
-    {"MiB", (size_t)1 << 20},
-    {"GiB", (size_t)1 << 30},
-    {"TiB", (size_t)1 << 40},
-    {"KB", 1000},
-    {"MB", 1000000},
-    {"GB", 1000000000},
-    {"TB", 1000000000000},
-};
-
 /* A plain non-negative integer, the whole word. */
 static bool parse_count(const char *word, size_t *out)
 {
@@ -65,65 +51,15 @@ static bool parse_count(const char *word, size_t *out)
   return true;
 }
 
-/*
- * number [unit] | number "%". The number may have a fraction ("1.5GiB") as long as
- * the bytes come out whole. Units are matched without regard to case.
- */
+/* number [unit] | number "%", read exactly by lib/spec/size.c. */
 static bool parse_size(const char *word, slot_t *slot, const char **why)
 {
-  *why = "expected a number with an optional unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB) or a percentage";
-  if (!isdigit((unsigned char)word[0]))
+  rmm_size_t size;
+  if (!rmm__size_parse(word, &size, why))
     return false;
-  size_t digits = strspn(word, "0123456789.");
-  char number[64];
-  if (digits >= sizeof number)
-    return false;
-  memcpy(number, word, digits);
-  number[digits] = '\0';
-  const char *unit = word + digits;
-  char *end;
-  double value = strtod(number, &end);
-  if (*end != '\0')
-    return false;
-
-  if (strcmp(unit, "%") == 0) {
-    *why = "a percentage must be from 0 to 100";
-    if (value > 100.0)
-      return false;
-    slot->is_percent = true;
-    slot->percent = value;
-    return true;
-  }
-
-  size_t factor = 0;
-  if (*unit == '\0')
-    factor = 1;
-  for (size_t i = 0; i < sizeof units / sizeof units[0] && factor == 0; i++)
-    if (strcasecmp(unit, units[i].name) == 0)
-      factor = units[i].factor;
-  if (factor == 0) {
-    *why = "unknown unit (B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)";
-    return false;
-  }
-
-  /* Whole numbers are multiplied exactly; a fraction goes through a double. */
-  size_t whole;
-  if (strchr(number, '.') == NULL && parse_count(number, &whole)) {
-    *why = "the size does not fit in size_t";
-    if (whole > SIZE_MAX / factor)
-      return false;
-    slot->value.number = whole * factor;
-    return true;
-  }
-  double bytes = value * (double)factor;
-  *why = "the size does not fit in size_t";
-  if (bytes >= 18446744073709551616.0)
-    return false;
-  *why = "the size is not a whole number of bytes";
-  size_t whole_bytes = (size_t)bytes;
-  if ((double)whole_bytes != bytes)
-    return false;
-  slot->value.number = whole_bytes;
+  slot->is_percent = size.is_percent;
+  slot->percent = size.percent;
+  slot->value.number = size.bytes;
   return true;
 }
 
@@ -369,8 +305,8 @@ static rmm_status_t resolve_percentages(const builder_t *b, const spec_node_t *n
     if (!slots[i].is_percent)
       continue;
     if (b->percent_base != 0) {
-      double bytes = (double)b->percent_base * slots[i].percent / 100.0;
-      slots[i].value.number = (size_t)bytes & ~(size_t)(RMM_ALLOCATION_ALIGNMENT - 1);
+      size_t bytes = rmm__size_percent_of(slots[i].node->word, b->percent_base);
+      slots[i].value.number = bytes & ~(size_t)(RMM_ALLOCATION_ALIGNMENT - 1);
       continue;
     }
     rmm_status_t status = rmm_percent_of_free_device_memory(slots[i].percent, &slots[i].value.number);

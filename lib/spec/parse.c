@@ -83,16 +83,23 @@ static rmm_status_t parse_word(parser_t *p, char **word, int *column)
 
 static rmm_status_t parse_node(parser_t *p, spec_node_t **out);
 
-/* Appends one argument; the node owns key and value from here on, even on failure. */
+/*
+ * Appends one argument; the node owns key and value from here on, even on failure. The
+ * array doubles when full, so a spec with n arguments costs O(n), not O(n^2).
+ */
 static rmm_status_t append_arg(spec_node_t *node, char *key, int key_column, spec_node_t *value)
 {
-  spec_arg_t *grown = realloc(node->args, (node->arg_count + 1) * sizeof *grown);
-  if (grown == NULL) {
-    free(key);
-    rmm__spec_node_free(value);
-    return rmm__fail(RMM_ERROR_BAD_ALLOC, "resource spec: out of host memory");
+  if (node->arg_count == node->arg_capacity) {
+    size_t capacity = node->arg_capacity != 0 ? 2 * node->arg_capacity : 4;
+    spec_arg_t *grown = realloc(node->args, capacity * sizeof *grown);
+    if (grown == NULL) {
+      free(key);
+      rmm__spec_node_free(value);
+      return rmm__fail(RMM_ERROR_BAD_ALLOC, "resource spec: out of host memory");
+    }
+    node->args = grown;
+    node->arg_capacity = capacity;
   }
-  node->args = grown;
   node->args[node->arg_count++] = (spec_arg_t){.key = key, .key_column = key_column, .value = value};
   return RMM_SUCCESS;
 }

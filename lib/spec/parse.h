@@ -30,6 +30,7 @@ struct spec_node {
   int column; /* of the word's first character, counted from 1 */
   bool has_parens;
   size_t arg_count;
+  size_t arg_capacity;
   spec_arg_t *args;
 };
 

@@ -59,9 +59,9 @@ RMM_API rmm_status_t rmm_percent_of_free_device_memory(double percent, size_t *b
   rmm_status_t status = rmm__cuda_mem_info(&free_now, &total);
   if (status != RMM_SUCCESS)
     return in_context(status, "rmm_percent_of_free_device_memory");
-  size_t share = (size_t)((double)free_now * (percent / 100.0));
-  if (share > free_now)
-    share = free_now;
+  /* Compared as doubles first: a product that rounds up to 2^64 must not be converted (undefined). */
+  double wanted = (double)free_now * (percent / 100.0);
+  size_t share = wanted >= (double)free_now ? free_now : (size_t)wanted;
   *bytes = share & ~(RMM_ALLOCATION_ALIGNMENT - 1);
   return RMM_SUCCESS;
 }

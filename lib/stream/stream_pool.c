@@ -1,5 +1,5 @@
 /*
- * A fixed set of non-blocking streams handed out round robin. The counter is the only
+ * A fixed set of streams, created with one set of flags, handed out round robin. The counter is the only
  * shared state after creation, so handing out streams needs no lock. The streams are
  * registered (core/streams.h) for their whole life, so the sub-allocators treat them as
  * streams they know: no event at every free.
@@ -46,11 +46,16 @@ static void destroy_streams(rmm_stream_pool_t *pool, size_t count)
   rmm__cuda_device_leave(pool->device, previous);
 }
 
-RMM_API rmm_status_t rmm_stream_pool_create(size_t size, rmm_stream_pool_t **out)
+RMM_API rmm_status_t rmm_stream_pool_create_with_flags(size_t size, unsigned flags, rmm_stream_pool_t **out)
 {
   if (out == NULL)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_stream_pool_create: the output pointer is NULL");
   *out = NULL;
+  if ((flags & ~(unsigned)RMM_STREAM_FLAGS_NON_BLOCKING) != 0)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "stream_pool: unknown stream flags 0x%x (RMM_STREAM_FLAGS_SYNC_DEFAULT or "
+                     "RMM_STREAM_FLAGS_NON_BLOCKING)",
+                     flags);
   if (size == 0)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "stream_pool: the size must be at least 1 stream");
   if (size > (SIZE_MAX - sizeof(rmm_stream_pool_t)) / sizeof(rmm_stream_t))
@@ -67,7 +72,7 @@ RMM_API rmm_status_t rmm_stream_pool_create(size_t size, rmm_stream_pool_t **out
     return creation_failed(status, 0, size);
   }
   for (size_t i = 0; i < size; i++) {
-    status = rmm__cuda_stream_create_non_blocking(&pool->streams[i]);
+    status = rmm__cuda_stream_create_with_flags(flags, &pool->streams[i]);
     if (status == RMM_SUCCESS) {
       status = rmm__stream_registry_add(pool->streams[i]);
       if (status != RMM_SUCCESS)
@@ -79,9 +84,15 @@ RMM_API rmm_status_t rmm_stream_pool_create(size_t size, rmm_stream_pool_t **out
       return creation_failed(status, i, size);
     }
   }
-  RMM_LOG(RMM_LOG_DEBUG, "stream_pool %p: %zu streams on device %d", (void *)pool, size, pool->device);
+  RMM_LOG(RMM_LOG_DEBUG, "stream_pool %p: %zu streams (flags 0x%x) on device %d", (void *)pool, size, flags,
+          pool->device);
   *out = pool;
   return RMM_SUCCESS;
+}
+
+RMM_API rmm_status_t rmm_stream_pool_create(size_t size, rmm_stream_pool_t **out)
+{
+  return rmm_stream_pool_create_with_flags(size, RMM_STREAM_FLAGS_NON_BLOCKING, out);
 }
 
 RMM_API void rmm_stream_pool_destroy(rmm_stream_pool_t *pool)

@@ -707,10 +707,12 @@ static const rmm_impl_t arena_impl = {
     .reset_peak = arena_reset_peak,
 };
 
+#define ARENA_MAX_SIZE ((size_t)1 << 50)
+
 /* The global arena's size: RMM's rules (0: half the free device memory; at least 1 MiB). */
 static rmm_status_t choose_size(size_t arena_size, bool device, const char *upstream, size_t *out)
 {
-  char text[RMM_BYTES_TEXT];
+  char text[RMM_BYTES_TEXT], limit[RMM_BYTES_TEXT];
   if (arena_size == 0) {
     if (!device)
       return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
@@ -723,6 +725,11 @@ static rmm_status_t choose_size(size_t arena_size, bool device, const char *upst
       return status;
     arena_size = free_bytes / 2;
   }
+  /* The superblock maps take about 100 bytes per MiB: past 1 PiB they outgrow any host. */
+  if (arena_size > ARENA_MAX_SIZE)
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_arena_create: arena size %s is above the largest an arena manages (%s)",
+                     rmm__format_bytes(arena_size, text), rmm__format_bytes(ARENA_MAX_SIZE, limit));
   *out = arena_size & ~(RMM_ALLOCATION_ALIGNMENT - 1);
   if (*out < ARENA_SPAN_MIN)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
@@ -800,9 +807,15 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
     return status;
   }
   if (!arena_spans_init(&state->spans, (uintptr_t)state->memory, size)) {
-    (void)rmm_deallocate(up, state->memory, size, RMM_STREAM_DEFAULT);
+    char text[RMM_BYTES_TEXT];
+    void *memory = state->memory;
+    (void)rmm_deallocate(up, memory, size, RMM_STREAM_DEFAULT);
     free_state(state);
-    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_arena_create: no host memory for the superblock maps");
+    if ((uintptr_t)memory > UINTPTR_MAX - size)
+      return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_arena_create: the upstream's %s at %p wraps the address space",
+                       rmm__format_bytes(size, text), memory);
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_arena_create: no host memory for the superblock maps of %s",
+                     rmm__format_bytes(size, text));
   }
   status = rmm__resource_new(&arena_impl, state, properties, up, out);
   if (status != RMM_SUCCESS) {

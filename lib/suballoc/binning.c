@@ -300,6 +300,24 @@ static rmm_status_t insert_bin(binning_t *state, size_t size, rmm_resource_t *bi
   return RMM_SUCCESS;
 }
 
+/*
+ * Whether a request to `from` can come back to `target`: through upstreams, and
+ * through the bins of binning resources, the only links that change after creation.
+ * A bin that reaches its own binning resource would recurse until the stack overflows.
+ */
+static bool reaches(const rmm_resource_t *from, const rmm_resource_t *target)
+{
+  for (const rmm_resource_t *mr = from; mr != NULL; mr = rmm_resource_upstream(mr)) {
+    if (mr == target)
+      return true;
+    const binning_t *state = rmm__resource_state(mr, &binning_impl);
+    for (size_t i = 0; state != NULL && i < state->bin_count; i++)
+      if (reaches(state->bins[i].mr, target))
+        return true;
+  }
+  return false;
+}
+
 RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_size, rmm_resource_t *bin_mr)
 {
   binning_t *state = rmm__resource_state(mr, &binning_impl);
@@ -310,6 +328,10 @@ RMM_API rmm_status_t rmm_binning_add_bin(rmm_resource_t *mr, size_t allocation_s
   if (allocation_size == 0 || !rmm__align_up(allocation_size, RMM_ALLOCATION_ALIGNMENT, &size))
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "rmm_binning_add_bin: a bin of %zu bytes cannot be made",
                      allocation_size);
+  if (bin_mr != NULL && reaches(bin_mr, mr))
+    return rmm__fail(RMM_ERROR_INVALID_ARGUMENT,
+                     "rmm_binning_add_bin: the bin resource (%s) leads back to this binning resource, a cycle",
+                     rmm_resource_name(bin_mr));
   /*
    * RMM takes any bin, e.g. a cuda bin under a managed upstream; so does librmm, but a
    * bin whose memory lacks the upstream's properties is worth a warning.

@@ -7,6 +7,7 @@ bare "k" or "M" is refused, as upstream RMM refuses it: it could mean either.
 
 import operator
 import re
+from fractions import Fraction
 
 __all__ = ["parse_bytes", "as_size", "as_pointer", "as_c_int", "SizeRangeError"]
 
@@ -101,13 +102,11 @@ def parse_bytes(size):
         raise ValueError(f"Could not parse {size!r} as a size (e.g. 4096, '256MiB', '1.5GB'; not '2k')")
     number, unit = match.groups()
     scale = _UNITS[unit.lower()]
-    if "." not in number:
-        value = int(number) * scale
-    else:
-        value = float(number) * scale
-        if value != int(value):
-            raise ValueError(f"Could not parse {size!r} as a whole number of bytes")
-        value = int(value)
+    # Fraction reads the decimal exactly: a float would refuse 4.1GB or 0.067GB.
+    value = Fraction(number if not number.endswith(".") else number[:-1]) * scale
+    if value.denominator != 1:
+        raise ValueError(f"Could not parse {size!r} as a whole number of bytes")
+    value = int(value)
     if value > SIZE_MAX:
         raise SizeRangeError(f"Could not parse {size!r} as a size: it does not fit in 64 bits (size_t)")
     return value

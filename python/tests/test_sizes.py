@@ -23,6 +23,11 @@ from rmm._sizes import parse_bytes
         ("100B", 100),
         ("12345678901234567890", 12345678901234567890),
         (2.0, 2),
+        # Exact decimals that a float would miss (4.1e9 and 6.7e7 are not doubles).
+        ("1.001KB", 1001),
+        ("4.1GB", 4_100_000_000),
+        ("0.067GB", 67_000_000),
+        ("0.0009765625KiB", 1),
     ],
 )
 def test_sizes_parse(text, value):
@@ -30,7 +35,7 @@ def test_sizes_parse(text, value):
     assert rmm.parse_bytes(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "GiB", "1 XB", "-1", "1.3B", "0.1KiB", "1e3", "1 Gi B"])
+@pytest.mark.parametrize("text", ["", "GiB", "1 XB", "-1", "1.3B", "0.1KiB", "1e3", "1 Gi B", "1.9B", "4.1000000001GB"])
 def test_bad_sizes_are_refused(text):
     with pytest.raises(ValueError):
         parse_bytes(text)

@@ -36,6 +36,6 @@ tests_cpu_passthrough_test_SOURCES = tests/cpu/passthrough_test.c $(adaptor_mock
 tests_cpu_passthrough_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_passthrough_test_LDFLAGS = $(test_ldflags)
 # The address table is internal: its test compiles it in.
-tests_cpu_ptr_map_test_SOURCES = tests/cpu/ptr_map_test.c lib/adaptor/ptr_map.c
+tests_cpu_ptr_map_test_SOURCES = tests/cpu/ptr_map_test.c lib/core/ptr_map.c
 tests_cpu_ptr_map_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_ptr_map_test_LDFLAGS = $(test_ldflags)

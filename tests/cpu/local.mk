@@ -4,10 +4,12 @@ cpu_tests = \
 	tests/cpu/memory_test \
 	tests/cpu/log_test \
 	tests/cpu/per_device_test \
-	tests/cpu/trim_test
+	tests/cpu/trim_test \
+	tests/cpu/harden_test \
+	tests/cpu/default_race_test
 check_PROGRAMS += $(cpu_tests)
-TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh
-EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh
+TESTS += $(cpu_tests) tests/cpu/symbols.sh tests/cpu/manpages.sh tests/cpu/synopsis.sh
+EXTRA_DIST += tests/cpu/symbols.sh tests/cpu/manpages.sh tests/cpu/synopsis.sh
 VALGRIND_TESTS += $(cpu_tests)
 
 tests_cpu_core_test_SOURCES = tests/cpu/core_test.c
@@ -25,6 +27,12 @@ tests_cpu_per_device_test_LDFLAGS = $(test_ldflags)
 tests_cpu_trim_test_SOURCES = tests/cpu/trim_test.c
 tests_cpu_trim_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_trim_test_LDFLAGS = $(test_ldflags)
+tests_cpu_harden_test_SOURCES = tests/cpu/harden_test.c
+tests_cpu_harden_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_harden_test_LDFLAGS = $(test_ldflags)
+tests_cpu_default_race_test_SOURCES = tests/cpu/default_race_test.c
+tests_cpu_default_race_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_default_race_test_LDFLAGS = $(test_ldflags) -pthread
 include $(srcdir)/tests/cpu/suballoc.mk
 include $(srcdir)/tests/cpu/adaptor.mk
 include $(srcdir)/tests/cpu/container.mk

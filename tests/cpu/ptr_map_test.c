@@ -1,5 +1,5 @@
 /*
- * The address table behind the aligned and tracking adaptors (lib/adaptor/ptr_map.c),
+ * The address table behind the aligned and tracking adaptors (lib/core/ptr_map.c),
  * checked against a plain array model through random inserts and removes, growth and
  * shrinking, and full walks.
  */
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "adaptor/ptr_map.h"
+#include "core/ptr_map.h"
 #include "common/test.h"
 
 enum { KEYS = 3000 };

@@ -104,6 +104,45 @@ expect_error 1 "cannot open" "$replay" -r host -s 1GiB "$work/missing.csv"
 expect_error 1 "column 12: unknown resource 'hots'" "$replay" -r 'statistics(hots)' -s 1GiB "$example"
 expect_error 1 "bad --simulate size" "$replay" -r host -s lots "$example"
 expect_error 2 "resource is required" "$replay" "$example"
+
+# Sizes of options go through the spec grammar's parser: no nan, hex, exponents or fractions of a byte.
+for size in nan inf 0x10 1e9 1.9B -1 0 '50%' 18446744073709551616; do
+  expect_error 1 "bad --simulate size" "$replay" -r host -s "$size" "$example"
+done
+"$replay" -r host -s 4.1GB "$example" >"$work/decimal" 2>&1 || fail "--simulate 4.1GB: $(cat "$work/decimal")"
+grep -q '(leaves simulated, 4.1GB)' "$work/decimal" || fail "--simulate 4.1GB is exact"
+# An arena of nearly all of a 2^64-byte device: a clear error, no crash.
+expect_error 1 "cannot build arena" "$replay" -r 'arena(cuda, 100%)' -s 18446744073709550000 "$example"
+
+# Bad fields: a short prefix of what was there, NUL bytes, numbers past 64 bits.
+long=$(printf 'x%.0s' $(seq 1 5000))
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,0x100,%s,0\n' "$long" >"$work/long.csv"
+expect_error 1 "long.csv:2: bad size 'xxxxxxxxxxxxxxxxxxxxxxxx...'" "$replay" -r host -s 1GiB "$work/long.csv"
+test "$(wc -c <"$work/out")" -lt 200 || fail "a bad field is echoed whole: $(wc -c <"$work/out") bytes"
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,0x100,1\0000,0\n' >"$work/nul.csv"
+expect_error 1 "nul.csv:2: a NUL byte in the row" "$replay" -r host -s 1GiB "$work/nul.csv"
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,0x100,99999999999999999999999,0\n' >"$work/big.csv"
+expect_error 1 "big.csv:2: size too large for 64 bits" "$replay" -r host -s 1GiB "$work/big.csv"
+# An allocation of bytes at a null pointer could never be freed or reported.
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,(nil),64,0\n' >"$work/nil.csv"
+expect_error 1 "nil.csv:2: an allocation of bytes with a null pointer" "$replay" -r host -s 1GiB "$work/nil.csv"
+printf 'Thread,Time,Action,Pointer,Size,Stream\n1,t,allocate,0,64,0\n' >"$work/zero.csv"
+expect_error 1 "zero.csv:2: an allocation of bytes with a null pointer" "$replay" -r host -s 1GiB "$work/zero.csv"
+
+# Many thread ids: read in linear time; where threads cannot all start (a low ulimit -v),
+# the replay shares them among fewer instead of hanging. Skipped under sanitizers, whose
+# shadow memory needs more address space than the limit leaves.
+awk 'BEGIN { print "Thread,Time,Action,Pointer,Size,Stream";
+  for (i = 1; i <= 6000; i++) { printf "%d,t,allocate,0x%x,100,0\n%d,t,free,0x%x,100,0\n", i, i * 4096, i, i * 4096 } }' \
+  >"$work/threads.csv"
+if ! nm "$builddir/tools/rmm-replay" 2>/dev/null | grep -q __asan_init &&
+  ! nm "$builddir/tools/.libs/rmm-replay" 2>/dev/null | grep -q __asan_init; then
+  (ulimit -v 1500000 && timeout 120 "$replay" -r 'pool(cuda, 1GiB)' -s 64GiB "$work/threads.csv") >"$work/threads" 2>&1
+  got=$?
+  test $got -eq 0 || fail "6000 thread ids under ulimit -v: exit $got: $(tail -3 "$work/threads")"
+  grep -q '^threads: *6000 in the log' "$work/threads" || fail "6000 thread ids: $(tail -3 "$work/threads")"
+  test "$(field frees "$work/threads")" = 6000 || fail "6000 thread ids: every free replayed"
+fi
 expect_error 2 "per-log or 1" "$replay" -r host -t 3 "$example"
 
 exit $failed

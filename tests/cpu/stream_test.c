@@ -25,6 +25,11 @@ START_TEST(stream_pool_refuses_bad_arguments)
   RMM_CK_MESSAGE_HAS("at least 1");
   RMM_CK_STATUS(rmm_stream_pool_create(4, NULL), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_stream_pool_create(SIZE_MAX, &pool), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK_STATUS(rmm_stream_pool_create_with_flags(4, 0x4, &pool), RMM_ERROR_INVALID_ARGUMENT);
+  ck_assert_ptr_null(pool);
+  RMM_CK_MESSAGE_HAS("unknown stream flags 0x4");
+  RMM_CK_STATUS(rmm_stream_pool_create_with_flags(0, RMM_STREAM_FLAGS_SYNC_DEFAULT, &pool),
+                RMM_ERROR_INVALID_ARGUMENT);
   rmm_stream_t stream;
   RMM_CK_STATUS(rmm_stream_pool_get(NULL, &stream), RMM_ERROR_INVALID_ARGUMENT);
   RMM_CK_STATUS(rmm_stream_pool_get_at(NULL, 0, &stream), RMM_ERROR_INVALID_ARGUMENT);
@@ -42,6 +47,8 @@ START_TEST(stream_pool_without_device_fails_cleanly)
   ck_assert_ptr_null(pool);
   RMM_CK_MESSAGE_HAS("stream_pool: cannot create stream 1 of 4");
   ck_assert_int_ne(rmm_last_cuda_error(), 0);
+  RMM_CK_STATUS(rmm_stream_pool_create_with_flags(2, RMM_STREAM_FLAGS_SYNC_DEFAULT, &pool), RMM_ERROR_CUDA);
+  ck_assert_ptr_null(pool);
 }
 END_TEST
 

@@ -277,47 +277,76 @@ START_TEST(test_destroyed_stream)
 }
 END_TEST
 
+/* What a worker thread did: it asserts nothing (check asserts only in the test's own thread). */
+typedef struct ptds_job {
+  rmm_resource_t *pool;
+  void *ptr;
+  const char *failed; /* the step that failed, or NULL */
+} ptds_job_t;
+
 /* The per-thread default stream of a thread that exits: another thread's stream waits for it. */
 static void *use_ptds(void *arg)
 {
-  void **args = arg;
-  args[1] = rmm_gpu_alloc_on(args[0], BLOCK, cudaStreamPerThread);
-  late_write_and_free(args[0], args[1], BLOCK, cudaStreamPerThread);
+  ptds_job_t *job = arg;
+  cudaStream_t s = cudaStreamPerThread;
+  if (rmm_allocate(job->pool, &job->ptr, BLOCK, (rmm_stream_t)s) != RMM_SUCCESS || job->ptr == NULL)
+    job->failed = "allocate";
+  else if (cudaLaunchHostFunc(s, sleep_a_while, NULL) != cudaSuccess ||
+           cudaMemsetAsync(job->ptr, 0xAA, BLOCK, s) != cudaSuccess)
+    job->failed = "late write";
+  else if (rmm_deallocate(job->pool, job->ptr, BLOCK, (rmm_stream_t)s) != RMM_SUCCESS)
+    job->failed = "free";
   return NULL;
 }
 
 START_TEST(test_per_thread_stream)
 {
   rmm_resource_t *pool = new_cuda_pool(BLOCK, BLOCK);
-  void *args[2] = {pool, NULL};
+  ptds_job_t job = {.pool = pool};
   pthread_t thread;
-  ck_assert_int_eq(pthread_create(&thread, NULL, use_ptds, args), 0);
+  ck_assert_int_eq(pthread_create(&thread, NULL, use_ptds, &job), 0);
   pthread_join(thread, NULL);
+  ck_assert_msg(job.failed == NULL, "the thread's %s failed: %s", job.failed, rmm_last_error_message());
   /* This thread's list is empty: it takes the exited thread's, after waiting for the device. */
-  take_and_check(pool, args[1], BLOCK, cudaStreamPerThread);
+  take_and_check(pool, job.ptr, BLOCK, cudaStreamPerThread);
   rmm_resource_release(pool);
 }
 END_TEST
 
 /* Several threads on their own streams, blocks written on the device and checked. */
+typedef struct stream_job {
+  rmm_resource_t *pool;
+  size_t failures; /* counted here, asserted by the test's own thread */
+} stream_job_t;
+
 static void *stream_worker(void *arg)
 {
-  rmm_resource_t *pool = arg;
-  cudaStream_t s = rmm_gpu_new_stream();
+  stream_job_t *job = arg;
+  cudaStream_t s;
+  if (cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) != cudaSuccess) {
+    job->failures++;
+    return NULL;
+  }
   uint64_t seed = (uintptr_t)s;
   for (size_t i = 0; i < rmm_test_scaled(200); i++) {
     size_t bytes = 256 + rmm_test_random(&seed) % (256 * KiB);
     unsigned char value = (unsigned char)(rmm_test_random(&seed) | 1);
-    void *ptr = rmm_gpu_alloc_on(pool, bytes, s);
-    CUDA_CK(cudaMemsetAsync(ptr, value, bytes, s));
+    void *ptr = NULL;
+    if (rmm_allocate(job->pool, &ptr, bytes, (rmm_stream_t)s) != RMM_SUCCESS ||
+        (uintptr_t)ptr % RMM_ALLOCATION_ALIGNMENT != 0) {
+      job->failures++;
+      continue;
+    }
     unsigned char probe = 0;
-    CUDA_CK(cudaMemcpyAsync(&probe, (char *)ptr + bytes - 1, 1, cudaMemcpyDeviceToHost, s));
-    CUDA_CK(cudaStreamSynchronize(s));
-    ck_assert_uint_eq(probe, value);
-    RMM_CK(rmm_deallocate(pool, ptr, bytes, (rmm_stream_t)s));
+    if (cudaMemsetAsync(ptr, value, bytes, s) != cudaSuccess ||
+        cudaMemcpyAsync(&probe, (char *)ptr + bytes - 1, 1, cudaMemcpyDeviceToHost, s) != cudaSuccess ||
+        cudaStreamSynchronize(s) != cudaSuccess || probe != value)
+      job->failures++;
+    if (rmm_deallocate(job->pool, ptr, bytes, (rmm_stream_t)s) != RMM_SUCCESS)
+      job->failures++;
   }
-  CUDA_CK(cudaStreamSynchronize(s));
-  CUDA_CK(cudaStreamDestroy(s));
+  if (cudaStreamSynchronize(s) != cudaSuccess || cudaStreamDestroy(s) != cudaSuccess)
+    job->failures++;
   return NULL;
 }
 
@@ -325,10 +354,15 @@ START_TEST(test_threads_and_streams)
 {
   rmm_resource_t *pool = new_cuda_pool(0, 0);
   pthread_t ids[4];
-  for (int i = 0; i < 4; i++)
-    ck_assert_int_eq(pthread_create(&ids[i], NULL, stream_worker, pool), 0);
-  for (int i = 0; i < 4; i++)
+  stream_job_t jobs[4];
+  for (int i = 0; i < 4; i++) {
+    jobs[i] = (stream_job_t){.pool = pool};
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, stream_worker, &jobs[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
     pthread_join(ids[i], NULL);
+    ck_assert_uint_eq(jobs[i].failures, 0);
+  }
   ck_assert_uint_eq(rmm_test_stats(pool).bytes_in_use, 0);
   rmm_resource_release(pool);
 }

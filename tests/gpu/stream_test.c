@@ -59,6 +59,24 @@ START_TEST(pool_streams_are_non_blocking_and_not_default)
 }
 END_TEST
 
+START_TEST(pool_streams_take_the_flags_given)
+{
+  const unsigned wanted[] = {RMM_STREAM_FLAGS_SYNC_DEFAULT, RMM_STREAM_FLAGS_NON_BLOCKING};
+  for (size_t k = 0; k < 2; k++) {
+    rmm_stream_pool_t *pool;
+    RMM_CK(rmm_stream_pool_create_with_flags(2, wanted[k], &pool));
+    for (size_t i = 0; i < 2; i++) {
+      rmm_stream_t stream;
+      RMM_CK(rmm_stream_pool_get_at(pool, i, &stream));
+      unsigned flags = 99;
+      CUDA_CK(cudaStreamGetFlags((cudaStream_t)stream, &flags));
+      ck_assert_uint_eq(flags & cudaStreamNonBlocking, wanted[k] == RMM_STREAM_FLAGS_NON_BLOCKING ? cudaStreamNonBlocking : 0);
+    }
+    rmm_stream_pool_destroy(pool);
+  }
+}
+END_TEST
+
 START_TEST(pool_streams_carry_work)
 {
   enum { BYTES = 1 << 20 };
@@ -299,6 +317,7 @@ static Suite *stream_suite(void)
   TCase *pool = tcase_create("stream_pool");
   tcase_add_test(pool, pool_hands_out_streams_round_robin);
   tcase_add_test(pool, pool_streams_are_non_blocking_and_not_default);
+  tcase_add_test(pool, pool_streams_take_the_flags_given);
   tcase_add_test(pool, pool_streams_carry_work);
   tcase_add_test(pool, pool_get_is_thread_safe);
   tcase_add_test(pool, pool_of_one_stream);

@@ -111,10 +111,16 @@ static void uncover(arena_spans_t *spans, arena_span_t *span)
 bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size)
 {
   *spans = (arena_spans_t){.base = base, .size = size};
-  spans->chunks = (size + ARENA_SPAN_MIN - 1) >> ARENA_SPAN_SHIFT;
+  /* A range that wraps the address space has no end to compare against. */
+  if (size < ARENA_SPAN_MIN || size > UINTPTR_MAX - base)
+    return false;
+  /* Rounded up without adding first: a size within a MiB of SIZE_MAX must not wrap to 0 chunks. */
+  spans->chunks = (size >> ARENA_SPAN_SHIFT) + ((size & (ARENA_SPAN_MIN - 1)) != 0);
   spans->leaves = 1;
   while (spans->leaves < spans->chunks)
     spans->leaves *= 2;
+  if (spans->leaves > SIZE_MAX / 2)
+    return false;
   /* calloc: large arrays come as untouched zero pages, so a big arena costs only what it uses. */
   spans->descriptors = calloc(spans->chunks, sizeof *spans->descriptors);
   spans->free_start = calloc(spans->chunks, sizeof *spans->free_start);

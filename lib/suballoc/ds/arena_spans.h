@@ -72,7 +72,10 @@ typedef struct arena_spans {
 /* Which cover-map entries a live span sets: all (blocks anywhere) or its first (one block at its base). */
 typedef enum { ARENA_COVER_ALL, ARENA_COVER_BASE } arena_cover_t;
 
-/* Sets up [base, base + size) as one free span; size >= ARENA_SPAN_MIN. False: no host memory. */
+/*
+ * Sets up [base, base + size) as one free span. False when size < ARENA_SPAN_MIN, when
+ * the range wraps the address space, or when there is no host memory for the maps.
+ */
 bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size);
 void arena_spans_destroy(arena_spans_t *spans);
 

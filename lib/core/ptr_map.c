@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "adaptor/ptr_map.h"
+#include "core/ptr_map.h"
 
 #define MINIMUM_CAPACITY ((size_t)16)
 

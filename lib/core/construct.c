@@ -1,7 +1,7 @@
-/* Construction, query and counter helpers shared by the adaptors. */
+/* Construction, query, lock and counter helpers shared by the families. */
 #include "config.h"
 
-#include "adaptor/adaptor.h"
+#include "core/construct.h"
 
 rmm_status_t rmm__adaptor_begin(const char *function, rmm_resource_t **out)
 {
@@ -26,6 +26,14 @@ rmm_status_t rmm__adaptor_state(const char *function, const rmm_resource_t *mr, 
   if (*state == NULL)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "%s: the resource is a %s resource, not a %s adaptor", function,
                      rmm_resource_name(mr), impl->name);
+  return RMM_SUCCESS;
+}
+
+rmm_status_t rmm__mutex_init(const char *function, pthread_mutex_t *lock)
+{
+  int error = pthread_mutex_init(lock, NULL);
+  if (error != 0)
+    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: cannot initialise a lock (error %d)", function, error);
   return RMM_SUCCESS;
 }
 

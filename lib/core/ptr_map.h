@@ -1,10 +1,10 @@
 /*
  * A hash map from addresses to values: the side table of the aligned and tracking
- * adaptors. The memory behind the addresses may be device memory, so nothing is ever
+ * adaptors and of the simulated resource. The memory behind the addresses may be device memory, so nothing is ever
  * written next to it; the table lives on the host. No locks: the caller holds its own.
  */
-#ifndef RMM_ADAPTOR_PTR_MAP_H
-#define RMM_ADAPTOR_PTR_MAP_H
+#ifndef RMM_CORE_PTR_MAP_H
+#define RMM_CORE_PTR_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
