@@ -1,6 +1,33 @@
 /**
  * @file rmm/arena.h
  * @brief The arena sub-allocator: per-thread and per-stream arenas over one global arena.
+ *
+ * The stream model. The global arena is one upstream allocation cut into superblocks of
+ * at least 1 MiB. Requests of up to 1 MiB are served by an arena that holds superblocks:
+ * the calling thread's own arena for RMM_STREAM_PER_THREAD, one arena shared by NULL and
+ * RMM_STREAM_LEGACY, and one per other stream handle, made on first use and kept until
+ * the resource is destroyed. Larger requests take a span of the global arena directly.
+ * A freed block always returns to the superblock it came from, whichever stream frees
+ * it. Memory passes between arenas only through the global arena: an arena takes a
+ * free superblock when it has no room, and gives its empty superblocks back only when
+ * a request finds no room anywhere (or on a trim). Reuse across streams is guarded by
+ * blocking synchronisation, never by events: a block freed on the stream of its own
+ * arena is reused on that stream at once; before a block is freed on any other stream,
+ * and before any block above 1 MiB is freed, the freeing stream is synchronised; and
+ * the device is synchronised before empty superblocks return to the global arena,
+ * before a free block of another arena is lent as the last resort, and before a new
+ * thread adopts the arena of a thread that has exited. Hence memory in the global
+ * arena is idle on every stream, and a free block of an arena can be in use only by
+ * work queued on that arena's own stream. Arenas are keyed by the stream handle, as in
+ * RMM: the arena of a destroyed stream keeps its superblocks (the empty ones return at
+ * the next defragmentation), and a new stream that CUDA gives the same handle inherits
+ * that arena, reusing what was freed on the old stream with no synchronisation; so
+ * synchronise a stream before destroying it. Registering a stream changes nothing here.
+ * This differs from pool and fixed_size, whose shared stream-ordered layer keeps free
+ * lists per stream, lets one stream take another's blocks after waiting on an event,
+ * and keys unregistered streams by their CUDA stream id (doc/concurrency.md). Over a
+ * host-only upstream no CUDA call is made. doc/arena.md tells the model in depth, with
+ * the functions that implement each rule.
  */
 #ifndef RMM_ARENA_H
 #define RMM_ARENA_H

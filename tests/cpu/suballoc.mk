@@ -22,6 +22,17 @@ tests_cpu_vmm_test_CPPFLAGS = $(test_cppflags) $(CUDA_CPPFLAGS)
 tests_cpu_vmm_test_LDFLAGS = $(test_ldflags)
 tests_cpu_vmm_test_LDADD = $(CHECK_LIBS) $(CUDART_LIBS)
 
+check_PROGRAMS += tests/cpu/arena_ds_test
+TESTS += tests/cpu/arena_ds_test
+VALGRIND_TESTS += tests/cpu/arena_ds_test
+tests_cpu_arena_ds_test_SOURCES = tests/cpu/arena_ds_test.c \
+	lib/suballoc/ds/arena_heap.c lib/suballoc/ds/arena_heap.h \
+	lib/suballoc/ds/arena_spans.c lib/suballoc/ds/arena_spans.h \
+	lib/suballoc/ds/arena_stream_map.c lib/suballoc/ds/arena_stream_map.h
+tests_cpu_arena_ds_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_arena_ds_test_LDFLAGS = $(test_ldflags)
+tests_cpu_arena_ds_test_LDADD = $(CHECK_LIBS)
+
 check_PROGRAMS += tests/cpu/arena_test
 TESTS += tests/cpu/arena_test
 VALGRIND_TESTS += tests/cpu/arena_test

@@ -178,9 +178,10 @@ static bool reserve_slot(arena_heap_t *heap)
   return true;
 }
 
+/* Address 0 marks an empty slot, so it is never a block's: without the check it would match one. */
 static size_t find_slot(const arena_heap_t *heap, uintptr_t address)
 {
-  if (heap->slots == NULL)
+  if (heap->slots == NULL || address == 0)
     return SIZE_MAX;
   for (size_t i = home_slot(heap, address);; i = (i + 1) & heap->slot_mask) {
     if (heap->slots[i].address == address)
