@@ -9,6 +9,8 @@
 
 #include <rmm/rmm.h>
 
+struct rmm__snapshot; /* core/snapshot.h */
+
 /*
  * A family's operations. allocate and deallocate never see 0 bytes, NULL pointers or
  * alignments that are not powers of two: rmm_allocate() and rmm_deallocate() answer those.
@@ -23,6 +25,10 @@ typedef struct rmm_impl {
   void (*get_stats)(const void *state, rmm_resource_stats_t *out);
   /* Optional; runs once at the last release, before the upstream is released. */
   void (*destroy)(void *state);
+  /* Optional: describes chunks and blocks (or live allocations) to a snapshot (core/snapshot.h). */
+  void (*snapshot)(const void *state, struct rmm__snapshot *snap);
+  /* Optional: calls `fn` on each resource held besides the upstream (binning's bins). */
+  void (*visit)(const void *state, void (*fn)(rmm_resource_t *held, void *arg), void *arg);
 } rmm_impl_t;
 
 struct rmm_resource {
@@ -32,6 +38,7 @@ struct rmm_resource {
   unsigned properties;
   rmm_resource_t *upstream; /* one reference held, released after impl->destroy */
   atomic_size_t refs;
+  char *oom_dump; /* rmm_resource_set_oom_dump()'s file, or NULL; under the lock in snapshot.c */
 };
 
 /*
