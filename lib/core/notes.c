@@ -101,7 +101,7 @@ void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size)
   heap->handle = handle != NVTX_MEM_HEAP_HANDLE_NO_TOOL ? handle : NULL;
 }
 
-void rmm__note_block_add(rmm__heap_note_t heap, void *ptr, size_t size)
+void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size)
 {
   if (heap == NULL || heap->handle == NULL)
     return;
@@ -118,7 +118,7 @@ void rmm__note_block_add(rmm__heap_note_t heap, void *ptr, size_t size)
   nvtxMemRegionsRegister(domain, &batch);
 }
 
-void rmm__note_block_remove(rmm__heap_note_t heap, void *ptr)
+void rmm__note_region_remove(rmm__heap_note_t heap, void *ptr)
 {
   if (heap == NULL || heap->handle == NULL)
     return;
@@ -152,14 +152,14 @@ void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size)
   (void)size;
 }
 
-void rmm__note_block_add(rmm__heap_note_t heap, void *ptr, size_t size)
+void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size)
 {
   (void)heap;
   (void)ptr;
   (void)size;
 }
 
-void rmm__note_block_remove(rmm__heap_note_t heap, void *ptr)
+void rmm__note_region_remove(rmm__heap_note_t heap, void *ptr)
 {
   (void)heap;
   (void)ptr;

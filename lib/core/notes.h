@@ -55,10 +55,25 @@ void rmm__note_heap_remove(rmm__heap_note_t heap);
  */
 void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size);
 
-/* A block handed out from the heap: accesses to [ptr, ptr + size) become valid. */
-void rmm__note_block_add(rmm__heap_note_t heap, void *ptr, size_t size);
+/* The calls behind the two below; only reached with a heap, that is with a tool attached. */
+void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size);
+void rmm__note_region_remove(rmm__heap_note_t heap, void *ptr);
+
+/*
+ * A block handed out from the heap: accesses to [ptr, ptr + size) become valid. Inline,
+ * so that without annotations the allocation path pays one test of a NULL heap.
+ */
+static inline void rmm__note_block_add(rmm__heap_note_t heap, void *ptr, size_t size)
+{
+  if (heap != NULL)
+    rmm__note_region_add(heap, ptr, size);
+}
 
 /* The block at `ptr` was given back: accesses to it become errors again. */
-void rmm__note_block_remove(rmm__heap_note_t heap, void *ptr);
+static inline void rmm__note_block_remove(rmm__heap_note_t heap, void *ptr)
+{
+  if (heap != NULL)
+    rmm__note_region_remove(heap, ptr);
+}
 
 #endif
