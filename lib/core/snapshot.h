@@ -12,6 +12,21 @@
  *
  * Nothing here is on an allocation path: snapshots are taken on request or on a final
  * out-of-memory failure.
+ *
+ * Wiring a sub-allocator in (lib/suballoc/arena*.c is the worked example):
+ *   - keep the resource object (`*out` after rmm__resource_new) in the state as `self`;
+ *   - .snapshot: take the locks, call rmm__snapshot_chunk() per chunk and
+ *     rmm__snapshot_block() per block, allocated and free, so that blocks tile chunks;
+ *   - history (core/history.h), each behind `if (rmm__history_active())`: ALLOC after a
+ *     block is handed out and FREE after it is taken back (the request's size), GROW
+ *     and TRIM per chunk taken from / returned to the upstream, OOM with the request;
+ *   - out of memory: set the final message with rmm__fail(), then, holding no lock,
+ *     history OOM and rmm__oom_report(self);
+ *   - NVTX (core/notes.h), device-accessible upstreams only: rmm__note_heap_add() per
+ *     chunk (keep the handle with the chunk), rmm__note_heap_remove() before the chunk
+ *     goes back, rmm__note_block_add(heap, ptr, requested) after handing a block out,
+ *     rmm__note_block_remove(heap, ptr) under the lock that frees it (once it is
+ *     dropped another thread may be handed the address and register it).
  */
 #ifndef RMM_CORE_SNAPSHOT_H
 #define RMM_CORE_SNAPSHOT_H
