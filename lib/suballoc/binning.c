@@ -97,7 +97,7 @@ static size_t sub_saturating(atomic_size_t *counter, size_t amount)
  * serves, the binning resource is the sub-allocator that failed: it records it and
  * writes the out-of-memory report (a bin reports its own failures).
  */
-static rmm_status_t direct_failed(const binning_t *state, const bin_t *bin, rmm_status_t status, size_t bytes,
+static rmm_status_t allocate_failed(const binning_t *state, const bin_t *bin, rmm_status_t status, size_t bytes,
                                   rmm_stream_t stream)
 {
   status = target_failed(state, bin, status, "allocate", NULL, bytes);
@@ -116,7 +116,7 @@ static rmm_status_t binning_allocate(void *raw, void **ptr, size_t bytes, size_t
   rmm_resource_t *target = bin != NULL ? bin->mr : state->upstream;
   rmm_status_t status = rmm_allocate_aligned(target, ptr, bytes, alignment, stream);
   if (status != RMM_SUCCESS)
-    return direct_failed(state, bin, status, bytes, stream);
+    return allocate_failed(state, bin, status, bytes, stream);
   if (bin == NULL) {
     atomic_fetch_add_explicit(&state->direct_bytes, bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&state->direct_count, 1, memory_order_relaxed);

@@ -343,6 +343,42 @@ START_TEST(oom_dump_per_resource)
 }
 END_TEST
 
+/* Binning is the sub-allocator that fails when a request no bin serves finds no room upstream. */
+START_TEST(binning_direct_history_and_oom_dump)
+{
+  char path[256];
+  temp_path(path, sizeof path, "binning");
+  rmm_resource_t *host = NULL, *limited = NULL, *binning = NULL;
+  RMM_CK(rmm_host_create(&host));
+  RMM_CK(rmm_limiting_create(host, MiB, 0, &limited));
+  RMM_CK(rmm_binning_create(limited, &binning));
+  RMM_CK(rmm_history_enable(8));
+  void *p;
+  RMM_CK(rmm_allocate(binning, &p, 4 * KiB, STREAM(3)));
+  RMM_CK(rmm_deallocate(binning, p, 4 * KiB, STREAM(3)));
+  RMM_CK(rmm_resource_set_oom_dump(binning, path));
+  RMM_CK_STATUS(rmm_allocate(binning, &p, 2 * MiB, NULL), RMM_ERROR_OUT_OF_MEMORY);
+  RMM_CK_MESSAGE_HAS("binning: the upstream (limiting) could not allocate");
+  RMM_CK_MESSAGE_HAS("(snapshot written to ");
+  char *text = read_file(path);
+  ck_assert_ptr_nonnull(text);
+  const char *alloc = strstr(text, "\"action\": \"alloc\", \"resource\": \"binning\"");
+  const char *freed = strstr(text, "\"action\": \"free\", \"resource\": \"binning\"");
+  ck_assert_ptr_nonnull(alloc);
+  ck_assert_ptr_nonnull(freed);
+  ck_assert_int_eq(number_after(alloc, "size", NULL), (long long)(4 * KiB));
+  ck_assert_int_eq(number_after(alloc, "stream", NULL), (long long)(uintptr_t)STREAM(3));
+  /* The failure is recorded before the report is written, so the file holds it too. */
+  ck_assert_ptr_nonnull(strstr(text, "\"action\": \"oom\""));
+  free(text);
+  unlink(path);
+  rmm_history_disable();
+  rmm_resource_release(binning);
+  rmm_resource_release(limited);
+  rmm_resource_release(host);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
   rmm_resource_t *arena = new_arena(MiB);
@@ -369,6 +405,7 @@ int main(void)
   tcase_add_test(tc, history_records_growth_and_failure);
   tcase_add_test(tc, oom_dump_from_the_environment);
   tcase_add_test(tc, oom_dump_per_resource);
+  tcase_add_test(tc, binning_direct_history_and_oom_dump);
   tcase_add_test(tc, bad_arguments);
   suite_add_tcase(suite, tc);
   return rmm_test_run(suite);
