@@ -2,7 +2,9 @@
  * The arena's answer to a snapshot: the global arena is its one chunk; its blocks are
  * the blocks of every arena's superblocks, the large blocks (a span of the global
  * arena each) and the free spans of the global arena. Every lock is held while the
- * state is read, in the documented order, so the picture is consistent.
+ * state is read, in the documented order, so the picture is consistent; the one
+ * exception is a defragmentation in progress, whose collected superblocks belong to no
+ * arena until the device is synchronised and are missing from the picture meanwhile.
  */
 #include "config.h"
 
