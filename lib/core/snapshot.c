@@ -67,6 +67,8 @@ struct rmm__snapshot {
 /* Appends `count` items of `size` bytes; false when host memory runs out. */
 static bool vec_append(vec_t *v, const void *items, size_t count, size_t size)
 {
+  if (count == 0)
+    return true;
   if (v->count + count > v->capacity) {
     size_t capacity = v->capacity != 0 ? v->capacity : 16;
     while (capacity < v->count + count)
@@ -132,6 +134,13 @@ static int by_block_addr(const void *a, const void *b)
 {
   uintptr_t x = ((const block_t *)a)->addr, y = ((const block_t *)b)->addr;
   return (x > y) - (x < y);
+}
+
+/* qsort, which must not see the NULL array of an empty vector. */
+static void sort(vec_t *v, size_t size, int (*compare)(const void *, const void *))
+{
+  if (v->count > 1)
+    qsort(v->items, v->count, size, compare);
 }
 
 /* ---- the stack ---- */
@@ -221,8 +230,8 @@ static bool describe(walk_t *w, unsigned flags)
       return false;
     if (flags & RMM_SNAPSHOT_NO_BLOCKS)
       e->snap.blocks.count = 0;
-    qsort(e->snap.chunks.items, e->snap.chunks.count, sizeof(chunk_t), by_base);
-    qsort(e->snap.blocks.items, e->snap.blocks.count, sizeof(block_t), by_block_addr);
+    sort(&e->snap.chunks, sizeof(chunk_t), by_base);
+    sort(&e->snap.blocks, sizeof(block_t), by_block_addr);
   }
   return true;
 }
@@ -254,14 +263,14 @@ static bool collect_tracked(const walk_t *w, vec_t *out)
         return false;
     }
   }
-  qsort(out->items, out->count, sizeof(tracked_t), by_tracked_addr);
+  sort(out, sizeof(tracked_t), by_tracked_addr);
   return true;
 }
 
 static const tracked_t *find_tracked(const vec_t *tracked, uintptr_t addr)
 {
   tracked_t key = {.addr = addr};
-  return bsearch(&key, tracked->items, tracked->count, sizeof key, by_tracked_addr);
+  return tracked->count != 0 ? bsearch(&key, tracked->items, tracked->count, sizeof key, by_tracked_addr) : NULL;
 }
 
 /* ---- JSON ---- */
