@@ -1,7 +1,8 @@
 # doc/: the API reference built by Doxygen from the header comments.
 # `make html` (or `make doxygen-doc`) writes doc/html/ and fails on any Doxygen warning
 # (WARN_AS_ERROR = FAIL_ON_WARNINGS); tests/doc-test.sh checks the same in make check.
-EXTRA_DIST += doc/Doxyfile.in tests/doc-test.sh doc/arena.md
+EXTRA_DIST += doc/Doxyfile.in tests/doc-test.sh doc/arena.md doc/concurrency.md doc/snapshots.md doc/replay-plot.svg \
+	doc/snapshot-map.svg
 TESTS += tests/doc-test.sh
 AM_TESTS_ENVIRONMENT += DOXYGEN='$(DOXYGEN)'; export DOXYGEN;
 

@@ -46,3 +46,8 @@ include $(srcdir)/man/adaptor.mk
 include $(srcdir)/man/container.mk
 include $(srcdir)/man/spec.mk
 include $(srcdir)/man/framework.mk
+dist_man_MANS += man/man3/rmm_history_disable.3
+dist_man_MANS += man/man3/rmm_history_enable.3
+dist_man_MANS += man/man3/rmm_resource_set_oom_dump.3
+dist_man_MANS += man/man3/rmm_resource_snapshot.3
+dist_man_MANS += man/man3/rmm_resource_snapshot_path.3

@@ -11,8 +11,10 @@ rmmpy_PYTHON = \
 	python/rmm/_lib.py \
 	python/rmm/_sizes.py \
 	python/rmm/_version.py \
+	python/rmm/_snapshot.py \
 	python/rmm/mr.py \
-	python/rmm/rmm.py
+	python/rmm/rmm.py \
+	python/rmm/snapshot_svg.py
 nodist_rmmpy_PYTHON = python/rmm/_config.py
 rmmpylibrmm_PYTHON = \
 	python/rmm/pylibrmm/__init__.py \
@@ -55,6 +57,7 @@ python_tests = \
 	python/tests/test_mr.py \
 	python/tests/test_reinitialize.py \
 	python/tests/test_sizes.py \
+	python/tests/test_snapshot.py \
 	python/tests/test_stream.py \
 	python/tests/test_trim.py \
 	python/tests/test_gpu.py

@@ -33,8 +33,14 @@ if [ -d "$srcdir/python/rmm" ]; then
   fi
 fi
 
+# Test scripts that drive the bundled programs (they find them beside themselves).
+for script in "$srcdir"/tests/gpu/*.sh; do
+  [ -e "$script" ] && cp "$script" "$bundle/bin/"
+done
+
 # Libraries outside the base system that the programs need (check's subunit, say).
 for program in "$bundle"/bin/*; do
+  case $program in *.sh) continue ;; esac
   ldd "$program" | awk '$3 ~ /^\// { print $3 }'
 done | sort -u | while read -r library; do
   case $(basename "$library") in

@@ -25,6 +25,7 @@
 #include <rmm/rmm.h>
 
 #include "replay_log.h"
+#include "replay_plot.h"
 #include "spec/size.h"
 
 /* Rows between two progress lines. */
@@ -69,6 +70,12 @@ typedef struct replay {
   atomic_bool abandon;   /* not every worker could start: the others leave without playing */
   bool spin_all;         /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
   bool progress;
+  /* pictures and snapshots (--plot, --snapshot) */
+  rmm_resource_t *leaf;
+  rmm__plot_t *plot;
+  const char *snapshot_path;
+  size_t snapshot_at; /* the event after which the log's bytes in use peak */
+  bool snapshot_failed;
 } replay_t;
 
 static const char *program = "rmm-replay";
@@ -83,6 +90,8 @@ static void usage(FILE *out)
           "                        and percentages are of SIZE (no GPU needed)\n"
           "  -t, --threads MODE    per-log: one thread per thread id of the log (default); 1: one thread\n"
           "  -p, --progress        a progress line on stderr (the default when stderr is a terminal)\n"
+          "      --plot FILE       draws bytes in use, footprint and fragmentation over the events (SVG)\n"
+          "      --snapshot FILE   writes a snapshot of the stack (JSON) at the log's peak of bytes in use\n"
           "  -h, --help            this text\n",
           program);
 }
@@ -280,6 +289,64 @@ static void show_progress(const replay_t *rp, size_t done)
             rp->count ? 100.0 * (double)done / (double)rp->count : 100.0, done == rp->count ? "\n" : "");
 }
 
+/* A point of the --plot picture after event `index`. */
+static void sample_plot(replay_t *rp, size_t index)
+{
+  rmm_resource_stats_t leaf = {.struct_size = sizeof leaf}, sub = {.struct_size = sizeof sub};
+  size_t footprint = rmm_resource_get_stats(rp->leaf, &leaf) == RMM_SUCCESS ? leaf.bytes_in_use : 0;
+  double fragmentation = -1;
+  if (rp->suballoc != NULL && rmm_resource_get_stats(rp->suballoc, &sub) == RMM_SUCCESS &&
+      (sub.flags & RMM_STATS_FREE))
+    fragmentation = sub.free_bytes > 0 ? 1.0 - (double)sub.largest_free_block / (double)sub.free_bytes : 0.0;
+  rmm__plot_sample(rp->plot, index, rp->in_use, footprint, fragmentation);
+}
+
+/* What --plot and --snapshot look at after each event. */
+static void observe(replay_t *rp, size_t index)
+{
+  if (rp->plot != NULL && rmm__plot_due(rp->plot, index))
+    sample_plot(rp, index);
+  if (rp->snapshot_path != NULL && index == rp->snapshot_at &&
+      rmm_resource_snapshot_path(rp->mr, rp->snapshot_path, NULL) != RMM_SUCCESS) {
+    fprintf(stderr, "%s: --snapshot: %s\n", program, rmm_last_error_message());
+    rp->snapshot_failed = true;
+  }
+}
+
+/* The event after which the log itself has the most bytes live (failures ignored). */
+static bool log_peak_event(const replay_t *rp, size_t *peak_index)
+{
+  live_map_t map = {0};
+  size_t in_use = 0, peak = 0;
+  *peak_index = rp->count > 0 ? rp->count - 1 : 0;
+  for (size_t i = 0; i < rp->count; i++) {
+    const rmm_replay_event_t *e = &rp->events[i];
+    if (e->pointer == 0 || e->action == RMM_REPLAY_FAILURE)
+      continue;
+    if (2 * (map.count + 1) > map.capacity && !live_grow(&map)) {
+      free(map.slots);
+      return false;
+    }
+    size_t slot = live_find(&map, e->pointer);
+    if (map.slots[slot].key != 0) {
+      in_use -= map.slots[slot].size;
+      live_remove(&map, slot);
+    }
+    if (e->action == RMM_REPLAY_ALLOCATE) {
+      slot = live_find(&map, e->pointer);
+      map.slots[slot] = (live_t){.key = e->pointer, .size = e->size};
+      map.count++;
+      in_use += e->size;
+    }
+    if (in_use > peak) {
+      peak = in_use;
+      *peak_index = i;
+    }
+  }
+  free(map.slots);
+  return true;
+}
+
 static void run_event(replay_t *rp, size_t index)
 {
   const rmm_replay_event_t *e = &rp->events[index];
@@ -289,6 +356,7 @@ static void run_event(replay_t *rp, size_t index)
     replay_free(rp, e);
   else
     rp->skipped_failures++;
+  observe(rp, index);
   show_progress(rp, index + 1);
 }
 
@@ -579,14 +647,42 @@ static rmm_resource_t *build_stack(const char *spec, const char *simulate)
   return mr;
 }
 
+enum { OPTION_PLOT = 256, OPTION_SNAPSHOT };
+
+/* Sets up --plot and --snapshot once the log is read; false when memory ran out. */
+static bool prepare_pictures(replay_t *rp, const char *plot, const char *snapshot)
+{
+  rp->snapshot_path = snapshot;
+  if (snapshot != NULL && !log_peak_event(rp, &rp->snapshot_at))
+    return false;
+  return plot == NULL || (rp->plot = rmm__plot_create(rp->count, 1000)) != NULL;
+}
+
+/* Writes the --plot picture; false when that failed. */
+static bool finish_pictures(replay_t *rp, const char *plot, const char *spec)
+{
+  bool ok = !rp->snapshot_failed;
+  if (rp->plot != NULL) {
+    char title[512];
+    snprintf(title, sizeof title, "rmm-replay: %s on %s", rp->file, spec);
+    if (!rmm__plot_write(rp->plot, plot, title)) {
+      fprintf(stderr, "%s: --plot: cannot write '%s'\n", program, plot);
+      ok = false;
+    }
+  }
+  rmm__plot_destroy(rp->plot);
+  return ok;
+}
+
 int main(int argc, char **argv)
 {
   static const struct option options[] = {
       {"resource", required_argument, NULL, 'r'}, {"simulate", required_argument, NULL, 's'},
       {"threads", required_argument, NULL, 't'},  {"progress", no_argument, NULL, 'p'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+      {"help", no_argument, NULL, 'h'},           {"plot", required_argument, NULL, OPTION_PLOT},
+      {"snapshot", required_argument, NULL, OPTION_SNAPSHOT}, {NULL, 0, NULL, 0},
   };
-  const char *spec = NULL, *simulate = NULL, *threads = "per-log";
+  const char *spec = NULL, *simulate = NULL, *threads = "per-log", *plot = NULL, *snapshot = NULL;
   bool progress = isatty(STDERR_FILENO);
   int opt;
   while ((opt = getopt_long(argc, argv, "r:s:t:ph", options, NULL)) != -1) {
@@ -602,6 +698,12 @@ int main(int argc, char **argv)
       break;
     case 'p':
       progress = true;
+      break;
+    case OPTION_PLOT:
+      plot = optarg;
+      break;
+    case OPTION_SNAPSHOT:
+      snapshot = optarg;
       break;
     case 'h':
       usage(stdout);
@@ -627,6 +729,11 @@ int main(int argc, char **argv)
   rmm_resource_t *leaf = NULL;
   if (read_log(&rp) && (rp.mr = build_stack(spec, simulate)) != NULL) {
     find_layers(rp.mr, &rp.suballoc, &leaf);
+    rp.leaf = leaf;
+    if (!prepare_pictures(&rp, plot, snapshot)) {
+      fprintf(stderr, "%s: out of memory for --plot or --snapshot\n", program);
+      exit(EXIT_FAILURE);
+    }
     bool per_log = strcmp(threads, "per-log") == 0 && rp.thread_count > 1;
     double start = now_seconds();
     size_t used = 1;
@@ -647,6 +754,8 @@ int main(int argc, char **argv)
       report(&rp, spec, simulate, leaf, mode, seconds, leaked, leaked_bytes);
       status = rp.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
+    if (!finish_pictures(&rp, plot, spec))
+      status = EXIT_FAILURE;
     rmm_resource_release(rp.mr);
   }
   free(rp.live.slots);

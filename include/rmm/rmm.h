@@ -28,6 +28,7 @@
 #include <rmm/statistics.h>
 #include <rmm/thread_safe.h>
 #include <rmm/tracking.h>
+#include <rmm/snapshot.h>
 
 /* containers, streams and devices */
 #include <rmm/device_buffer.h>

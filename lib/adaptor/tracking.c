@@ -20,6 +20,7 @@
 
 #include "core/construct.h"
 #include "core/ptr_map.h"
+#include "core/snapshot.h"
 
 /* The deepest call stack recorded, as in RMM. */
 enum { MAX_FRAMES = 64 };
@@ -175,6 +176,20 @@ static void tracking_destroy(void *state)
   free(tr);
 }
 
+/* Snapshots: every tracked allocation, whose sizes and call stacks the writer lends to blocks. */
+static void tracking_snapshot(const void *state, rmm__snapshot_t *snap)
+{
+  tracking_t *tr = (tracking_t *)state;
+  pthread_mutex_lock(&tr->lock);
+  size_t cursor = 0;
+  void *key, *value;
+  while (rmm__ptr_map_next(&tr->records, &cursor, &key, &value)) {
+    const record_t *rec = value;
+    rmm__snapshot_allocation(snap, key, rec->bytes, rec->stream, rec->frames, rec->frame_count);
+  }
+  pthread_mutex_unlock(&tr->lock);
+}
+
 static const rmm_impl_t tracking_impl = {
     .name = "tracking",
     .allocate = tracking_allocate,
@@ -182,6 +197,7 @@ static const rmm_impl_t tracking_impl = {
     .get_stats = tracking_get_stats,
     .destroy = tracking_destroy,
     .reset_peak = tracking_reset_peak,
+    .snapshot = tracking_snapshot,
 };
 
 RMM_API rmm_status_t rmm_tracking_create(rmm_resource_t *upstream, bool capture_stacks, rmm_resource_t **out)

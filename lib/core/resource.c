@@ -25,6 +25,7 @@ rmm_status_t rmm__resource_new(const rmm_impl_t *impl, void *state, unsigned pro
   mr->properties = properties;
   mr->upstream = rmm_resource_retain(upstream);
   atomic_init(&mr->refs, 1);
+  mr->oom_dump = NULL;
   *out = mr;
   return RMM_SUCCESS;
 }
@@ -149,6 +150,7 @@ RMM_API void rmm_resource_release(rmm_resource_t *mr)
   if (mr->impl->destroy != NULL)
     mr->impl->destroy(mr->state);
   rmm_resource_t *upstream = mr->upstream;
+  free(mr->oom_dump);
   free(mr);
   rmm_resource_release(upstream);
   rmm__error_restore(&saved);

@@ -9,6 +9,8 @@
 
 #include <rmm/rmm.h>
 
+struct rmm__snapshot; /* core/snapshot.h */
+
 /*
  * A family's operations. allocate and deallocate never see 0 bytes, NULL pointers or
  * alignments that are not powers of two: rmm_allocate() and rmm_deallocate() answer those.
@@ -31,6 +33,10 @@ typedef struct rmm_impl {
   rmm_status_t (*trim)(void *state, size_t *released);
   /* Optional: the resource's peak figures restart from what is in use now (not the upstream's). */
   void (*reset_peak)(void *state);
+  /* Optional: describes chunks and blocks (or live allocations) to a snapshot (core/snapshot.h). */
+  void (*snapshot)(const void *state, struct rmm__snapshot *snap);
+  /* Optional: calls `fn` on each resource held besides the upstream (binning's bins). */
+  void (*visit)(const void *state, void (*fn)(rmm_resource_t *held, void *arg), void *arg);
 } rmm_impl_t;
 
 struct rmm_resource {
@@ -40,6 +46,7 @@ struct rmm_resource {
   unsigned properties;
   rmm_resource_t *upstream; /* one reference held, released after impl->destroy */
   atomic_size_t refs;
+  char *oom_dump; /* rmm_resource_set_oom_dump()'s file, or NULL; under the lock in snapshot.c */
 };
 
 /*

@@ -29,6 +29,7 @@
 
 #include "core/cuda.h"
 #include "core/error.h"
+#include "core/history.h"
 #include "core/log.h"
 #include "suballoc/arena_internal.h"
 
@@ -290,11 +291,14 @@ static rmm_status_t out_of_memory(arena_state_t *state, size_t bytes)
     dump_state(state, bytes);
   free_summary_t summary = summarise(state);
   char size[RMM_BYTES_TEXT], total[RMM_BYTES_TEXT], free_text[RMM_BYTES_TEXT], largest[RMM_BYTES_TEXT];
-  return rmm__fail(RMM_ERROR_OUT_OF_MEMORY,
-                   "arena: out of memory (failed to allocate %s = %zu bytes; arena %s, %s free, "
-                   "largest free block %s)",
-                   rmm__format_bytes(bytes, size), bytes, rmm__format_bytes(state->size, total),
-                   rmm__format_bytes(summary.bytes, free_text), rmm__format_bytes(summary.largest, largest));
+  rmm__fail(RMM_ERROR_OUT_OF_MEMORY,
+            "arena: out of memory (failed to allocate %s = %zu bytes; arena %s, %s free, largest free block %s)",
+            rmm__format_bytes(bytes, size), bytes, rmm__format_bytes(state->size, total),
+            rmm__format_bytes(summary.bytes, free_text), rmm__format_bytes(summary.largest, largest));
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_OOM, state->self, NULL, bytes, RMM_STREAM_DEFAULT);
+  rmm__oom_report(state->self);
+  return RMM_ERROR_OUT_OF_MEMORY;
 }
 
 /*
@@ -525,6 +529,10 @@ static rmm_status_t arena_allocate(void *raw, void **ptr, size_t bytes, size_t a
   }
   rmm__usage_add(&state->usage, rounded);
   *ptr = (void *)address;
+  /* The region is the request, not the rounded block, so that memcheck sees overruns into the rest. */
+  rmm__note_block_add(state->note, *ptr, bytes);
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
   return RMM_SUCCESS;
 }
 
@@ -547,6 +555,10 @@ static arena_t *lock_owner(arena_state_t *state, arena_span_t *span)
   }
 }
 
+/*
+ * The block's NVTX region goes under the lock that frees it: once the lock is dropped
+ * another thread may be handed the address and register a region of its own there.
+ */
 static arena_heap_free_t free_in_span(arena_state_t *state, arena_span_t *span, uintptr_t address, size_t bytes)
 {
   arena_t *owner = lock_owner(state, span);
@@ -555,13 +567,17 @@ static arena_heap_free_t free_in_span(arena_state_t *state, arena_span_t *span, 
     /* A span of the global arena: a large block if it is live, and the block starts it. */
     if (span->live && arena_span_base(span) == address) {
       result = span->used == bytes ? ARENA_HEAP_FREED : ARENA_HEAP_WRONG_SIZE;
-      if (result == ARENA_HEAP_FREED)
+      if (result == ARENA_HEAP_FREED) {
+        rmm__note_block_remove(state->note, (void *)address);
         arena_spans_give(&state->spans, span);
+      }
     }
     pthread_mutex_unlock(&state->global_lock);
   } else {
     if (arena_span_contains(span, address))
       result = arena_heap_free(&owner->heap, address, bytes);
+    if (result == ARENA_HEAP_FREED)
+      rmm__note_block_remove(state->note, (void *)address);
     pthread_mutex_unlock(&owner->lock);
   }
   return result;
@@ -598,6 +614,8 @@ static rmm_status_t arena_deallocate(void *raw, void *ptr, size_t bytes, size_t 
     arena_heap_free_t result = free_in_span(state, candidates[i], address, rounded);
     if (result == ARENA_HEAP_FREED) {
       rmm__usage_sub(&state->usage, rounded);
+      if (rmm__history_active())
+        rmm__history_add(RMM__HISTORY_FREE, state->self, ptr, bytes, stream);
       return RMM_SUCCESS;
     }
     if (result == ARENA_HEAP_WRONG_SIZE)
@@ -691,6 +709,9 @@ static void arena_destroy(void *raw)
   if (state->device)
     (void)rmm__cuda_device_synchronize();
   if (!atomic_load_explicit(&state->released, memory_order_relaxed)) {
+    rmm__note_heap_remove(state->note);
+    if (rmm__history_active())
+      rmm__history_add(RMM__HISTORY_TRIM, state->self, state->memory, state->size, RMM_STREAM_DEFAULT);
     (void)rmm_deallocate(state->upstream, state->memory, state->size, RMM_STREAM_DEFAULT);
     RMM_LOG(RMM_LOG_DEBUG, "arena: returned the global arena at %p to the upstream", state->memory);
   }
@@ -705,6 +726,7 @@ static const rmm_impl_t arena_impl = {
     .destroy = arena_destroy,
     .trim = arena_trim,
     .reset_peak = arena_reset_peak,
+    .snapshot = rmm__arena_snapshot,
 };
 
 #define ARENA_MAX_SIZE ((size_t)1 << 50)
@@ -777,6 +799,7 @@ static arena_state_t *new_state(rmm_resource_t *upstream, size_t size, bool devi
   state->size = size;
   state->device = device;
   state->dump_log_on_failure = dump_log_on_failure;
+  state->device_id = device ? rmm__cuda_current_device() : -1;
   arena_stream_map_init(&state->streams);
   return state;
 }
@@ -824,6 +847,12 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
     return status;
   }
   rmm__arena_registry_add(state);
+  state->self = *out;
+  /* Host memory is no concern of compute-sanitizer. */
+  if (device && rmm__notes_active())
+    state->note = rmm__note_heap_add(state->memory, size);
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_GROW, state->self, state->memory, size, RMM_STREAM_DEFAULT);
   char text[RMM_BYTES_TEXT];
   RMM_LOG(RMM_LOG_DEBUG, "arena: created a %s global arena at %p over %s", rmm__format_bytes(size, text),
           state->memory, rmm_resource_name(up));

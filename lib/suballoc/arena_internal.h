@@ -11,7 +11,9 @@
 #include <stdalign.h>
 #include <stdint.h>
 
+#include "core/notes.h"
 #include "core/resource.h"
+#include "core/snapshot.h"
 #include "suballoc/ds/arena_heap.h"
 #include "suballoc/ds/arena_spans.h"
 #include "suballoc/ds/arena_stream_map.h"
@@ -35,6 +37,9 @@ typedef struct arena_state {
   atomic_bool released;
   bool device; /* the upstream is device accessible: synchronise when memory changes streams */
   bool dump_log_on_failure;
+  int device_id;                /* the CUDA device of the memory; -1 for host memory */
+  const rmm_resource_t *self;   /* the resource object, for the history and out-of-memory reports */
+  rmm__heap_note_t note;        /* the global arena as an NVTX heap; NULL when annotations are off */
 
   /* Lock order: arenas_lock, then arena locks (oldest first), then global_lock. */
   pthread_mutex_t global_lock; /* spans */
@@ -62,6 +67,9 @@ void rmm__arena_registry_remove(arena_state_t *state);
 
 /* A per-thread arena for a new thread: an orphaned one if any (arena.c). */
 rmm_status_t rmm__arena_attach_thread(arena_state_t *state, arena_t **out);
+
+/* Describes the global arena, its superblocks and every block to a snapshot (arena_snapshot.c). */
+void rmm__arena_snapshot(const void *state, rmm__snapshot_t *snap);
 
 /* Marks a per-thread arena orphaned when its thread exits (arena.c). */
 void rmm__arena_detach_thread(arena_state_t *state, arena_t *arena);

@@ -18,8 +18,10 @@
 #include <rmm/fixed_size.h>
 
 #include "core/error.h"
+#include "core/history.h"
 #include "core/log.h"
 #include "core/resource.h"
+#include "core/snapshot.h"
 
 typedef struct bin {
   size_t size;        /* the largest request the bin serves, a multiple of 256 */
@@ -28,6 +30,7 @@ typedef struct bin {
 
 typedef struct binning {
   rmm_resource_t *upstream; /* borrowed: the resource object holds the reference */
+  const rmm_resource_t *self; /* the resource object, for the history and out-of-memory reports */
   bin_t *bins;              /* sorted by size, no two of one size */
   size_t bin_count;
   size_t bin_capacity;
@@ -89,6 +92,23 @@ static size_t sub_saturating(atomic_size_t *counter, size_t amount)
   return taken;
 }
 
+/*
+ * A failed allocation. When the upstream itself had no room for a request that no bin
+ * serves, the binning resource is the sub-allocator that failed: it records it and
+ * writes the out-of-memory report (a bin reports its own failures).
+ */
+static rmm_status_t allocate_failed(const binning_t *state, const bin_t *bin, rmm_status_t status, size_t bytes,
+                                  rmm_stream_t stream)
+{
+  status = target_failed(state, bin, status, "allocate", NULL, bytes);
+  if (bin == NULL && status == RMM_ERROR_OUT_OF_MEMORY) {
+    if (rmm__history_active())
+      rmm__history_add(RMM__HISTORY_OOM, state->self, NULL, bytes, stream);
+    rmm__oom_report(state->self);
+  }
+  return status;
+}
+
 static rmm_status_t binning_allocate(void *raw, void **ptr, size_t bytes, size_t alignment, rmm_stream_t stream)
 {
   binning_t *state = raw;
@@ -96,10 +116,13 @@ static rmm_status_t binning_allocate(void *raw, void **ptr, size_t bytes, size_t
   rmm_resource_t *target = bin != NULL ? bin->mr : state->upstream;
   rmm_status_t status = rmm_allocate_aligned(target, ptr, bytes, alignment, stream);
   if (status != RMM_SUCCESS)
-    return target_failed(state, bin, status, "allocate", NULL, bytes);
+    return allocate_failed(state, bin, status, bytes, stream);
   if (bin == NULL) {
     atomic_fetch_add_explicit(&state->direct_bytes, bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&state->direct_count, 1, memory_order_relaxed);
+    /* The bins record their own blocks; what goes straight to the upstream is recorded here. */
+    if (rmm__history_active())
+      rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
   }
   rmm__usage_add(&state->usage, bytes);
   return RMM_SUCCESS;
@@ -115,6 +138,8 @@ static rmm_status_t binning_deallocate(void *raw, void *ptr, size_t bytes, size_
   size_t direct_bytes = bin == NULL ? sub_saturating(&state->direct_bytes, bytes) : 0;
   size_t direct_count = bin == NULL ? sub_saturating(&state->direct_count, 1) : 0;
   rmm_status_t status = rmm_deallocate_aligned(target, ptr, bytes, alignment, stream);
+  if (status == RMM_SUCCESS && bin == NULL && rmm__history_active())
+    rmm__history_add(RMM__HISTORY_FREE, state->self, ptr, bytes, stream);
   if (status != RMM_SUCCESS) {
     /* The memory is still out: count it again, leaving the peak as it was. */
     atomic_fetch_add_explicit(&state->usage.in_use, in_use, memory_order_relaxed);
@@ -203,6 +228,14 @@ static void binning_destroy(void *raw)
   free(state);
 }
 
+/* Snapshots and rmm_resource_set_oom_dump() reach the bins through this. */
+static void binning_visit(const void *raw, void (*fn)(rmm_resource_t *held, void *arg), void *arg)
+{
+  const binning_t *state = raw;
+  for (size_t i = 0; i < state->bin_count; i++)
+    fn(state->bins[i].mr, arg);
+}
+
 static const rmm_impl_t binning_impl = {
     .name = "binning",
     .allocate = binning_allocate,
@@ -211,6 +244,7 @@ static const rmm_impl_t binning_impl = {
     .destroy = binning_destroy,
     .trim = binning_trim,
     .reset_peak = binning_reset_peak,
+    .visit = binning_visit,
 };
 
 RMM_API rmm_status_t rmm_binning_create(rmm_resource_t *upstream, rmm_resource_t **out)
@@ -231,6 +265,7 @@ RMM_API rmm_status_t rmm_binning_create(rmm_resource_t *upstream, rmm_resource_t
     free(state);
     return status;
   }
+  state->self = *out;
   RMM_LOG(RMM_LOG_DEBUG, "binning: created over %s", rmm_resource_name(up));
   return RMM_SUCCESS;
 }

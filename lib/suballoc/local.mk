@@ -3,6 +3,7 @@ rmminclude_HEADERS += include/rmm/arena.h include/rmm/pool.h include/rmm/fixed_s
 lib_librmm_la_SOURCES += \
 	lib/suballoc/arena.c lib/suballoc/arena_internal.h \
 	lib/suballoc/arena_threads.c \
+	lib/suballoc/arena_snapshot.c \
 	lib/suballoc/ds/arena_heap.c lib/suballoc/ds/arena_heap.h \
 	lib/suballoc/ds/arena_spans.c lib/suballoc/ds/arena_spans.h \
 	lib/suballoc/ds/arena_stream_map.c lib/suballoc/ds/arena_stream_map.h \

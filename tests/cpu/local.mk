@@ -38,3 +38,11 @@ include $(srcdir)/tests/cpu/adaptor.mk
 include $(srcdir)/tests/cpu/container.mk
 include $(srcdir)/tests/cpu/spec.mk
 include $(srcdir)/tests/cpu/framework.mk
+
+# Snapshots, history, out-of-memory reports (lib/core/snapshot.c, history.c).
+check_PROGRAMS += tests/cpu/snapshot_test
+TESTS += tests/cpu/snapshot_test
+VALGRIND_TESTS += tests/cpu/snapshot_test
+tests_cpu_snapshot_test_SOURCES = tests/cpu/snapshot_test.c
+tests_cpu_snapshot_test_CPPFLAGS = $(test_cppflags)
+tests_cpu_snapshot_test_LDFLAGS = $(test_ldflags)

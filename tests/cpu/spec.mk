@@ -18,3 +18,5 @@ examples_replay_make_log_LDFLAGS = $(test_ldflags) -pthread
 examples_replay_make_log_LDADD = lib/librmm.la
 TESTS += tests/cpu/replay_test.sh
 EXTRA_DIST += tests/cpu/replay_test.sh examples/replay/example.csv
+TESTS += tests/cpu/replay_plot_test.sh
+EXTRA_DIST += tests/cpu/replay_plot_test.sh

@@ -14,3 +14,14 @@ include $(srcdir)/tests/gpu/container.mk
 include $(srcdir)/tests/gpu/spec.mk
 include $(srcdir)/tests/gpu/framework.mk
 include $(srcdir)/tests/gpu/multi_gpu.mk
+
+# Sanitizer-visible sub-allocations: overrun writes past a block of each sub-allocator
+# (a test by itself: nothing fails without a tool), and nvtx_memcheck.sh runs it under
+# compute-sanitizer memcheck (skips without it).
+check_PROGRAMS += tests/gpu/overrun
+TESTS += tests/gpu/overrun tests/gpu/nvtx_memcheck.sh
+EXTRA_DIST += tests/gpu/nvtx_memcheck.sh
+tests_gpu_overrun_SOURCES = tests/gpu/overrun.c
+tests_gpu_overrun_CPPFLAGS = $(gpu_cppflags)
+tests_gpu_overrun_LDFLAGS = $(test_ldflags)
+tests_gpu_overrun_LDADD = $(gpu_ldadd)
