@@ -161,6 +161,7 @@ static void fixed_get_stats(const void *raw, rmm_resource_stats_t *out)
 static void fixed_destroy(void *raw) { rmm__so_destroy(raw); }
 static rmm_status_t fixed_trim(void *raw, size_t *released) { return rmm__so_trim(raw, released); }
 static void fixed_reset_peak(void *raw) { rmm__so_reset_peak(raw); }
+static void fixed_snapshot(const void *raw, rmm__snapshot_t *snap) { rmm__so_snapshot((rmm__so_t *)raw, snap); }
 
 static const rmm_impl_t fixed_impl = {
     .name = "fixed_size",
@@ -170,6 +171,7 @@ static const rmm_impl_t fixed_impl = {
     .destroy = fixed_destroy,
     .trim = fixed_trim,
     .reset_peak = fixed_reset_peak,
+    .snapshot = fixed_snapshot,
 };
 
 /* The block size and batch after defaults and rounding; INVALID_ARGUMENT when a chunk would overflow. */

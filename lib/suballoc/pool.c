@@ -141,6 +141,7 @@ static void pool_get_stats(const void *state, rmm_resource_stats_t *out)
 static void pool_destroy(void *state) { rmm__so_destroy(state); }
 static rmm_status_t pool_trim(void *state, size_t *released) { return rmm__so_trim(state, released); }
 static void pool_reset_peak(void *state) { rmm__so_reset_peak(state); }
+static void pool_snapshot(const void *state, rmm__snapshot_t *snap) { rmm__so_snapshot((rmm__so_t *)state, snap); }
 
 static const rmm_impl_t pool_impl = {
     .name = "pool",
@@ -150,6 +151,7 @@ static const rmm_impl_t pool_impl = {
     .destroy = pool_destroy,
     .trim = pool_trim,
     .reset_peak = pool_reset_peak,
+    .snapshot = pool_snapshot,
 };
 
 static const rmm_impl_t expandable_impl = {
@@ -160,6 +162,7 @@ static const rmm_impl_t expandable_impl = {
     .destroy = pool_destroy,
     .trim = pool_trim,
     .reset_peak = pool_reset_peak,
+    .snapshot = pool_snapshot,
 };
 
 static rmm_status_t check_sizes(size_t initial_size, size_t maximum_size)

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/construct.h"
 #include "core/error.h"
+#include "core/history.h"
 #include "core/log.h"
 #include "suballoc/stream_ordered.h"
 
@@ -207,7 +209,7 @@ static rmm__so_list_t *take_spare(rmm__so_t *so)
     return so->spare[--so->spare_count];
   rmm__so_list_t *list = calloc(1, sizeof *list);
   void *bag = malloc(so->family->bag_size);
-  if (list == NULL || bag == NULL || pthread_mutex_init(&list->lock, NULL) != 0) {
+  if (list == NULL || bag == NULL || rmm__mutex_init(so->family->name, &list->lock) != RMM_SUCCESS) {
     free(list);
     free(bag);
     return NULL;
@@ -630,8 +632,11 @@ static bool add_chunk(rmm__so_t *so, void *bag, uintptr_t base, size_t size)
   uint32_t id = chunk_slot(so);
   if (id == UINT32_MAX || !so->family->bag_add_chunk(so, bag, base, size, id))
     return false;
-  *chunk_at(so, id) = (rmm__so_chunk_t){base, size};
+  rmm__heap_note_t note = so->device ? rmm__note_heap_add((void *)base, size) : NULL;
+  *chunk_at(so, id) = (rmm__so_chunk_t){base, size, note};
   so->chunk_count++;
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)base, size, NULL);
   return true;
 }
 
@@ -682,6 +687,8 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
   so->family->bag_put(so->clean, (rmm_ds_free_block_t){end, added, 0});
   chunk_at(so, 0)->size += added;
   so->reserved += added;
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)end, added, NULL);
   return true;
 }
 
@@ -875,7 +882,11 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
       return so->family->out_of_memory(so, requested, status);
     if (retried) {
       rmm__reclaim_count(&so->reclaim.oom_failures, 1);
-      return so->family->out_of_memory(so, requested, at_maximum ? RMM_SUCCESS : status);
+      status = so->family->out_of_memory(so, requested, at_maximum ? RMM_SUCCESS : status);
+      if (rmm__history_active())
+        rmm__history_add(RMM__HISTORY_OOM, so->self, NULL, requested, stream);
+      rmm__oom_report(so->self);
+      return status;
     }
     retried = true;
     rmm__reclaim_count(&so->reclaim.retries, 1);
@@ -930,6 +941,9 @@ rmm_status_t rmm__so_allocate(rmm__so_t *so, void **ptr, size_t size, size_t req
   }
   rmm__usage_add(&so->usage, block.size);
   *ptr = (void *)block.addr;
+  rmm__note_block_add(chunk_at(so, block.chunk)->note, *ptr, requested);
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_ALLOC, so->self, *ptr, requested, stream);
   return RMM_SUCCESS;
 }
 
@@ -969,6 +983,9 @@ rmm_status_t rmm__so_deallocate(rmm__so_t *so, void *ptr, size_t size, rmm_strea
   rmm_status_t status = unrecord(so, ptr, size, &record);
   if (status != RMM_SUCCESS)
     return status;
+  /* Out of the index and in no bag yet: nobody else can be handed this address now. */
+  rmm__heap_note_t note = chunk_at(so, record.chunk)->note;
+  rmm__note_block_remove(note, ptr);
   rmm__so_list_t *list;
   status = acquire_list(so, stream, &list);
   if (status == RMM_SUCCESS) {
@@ -981,10 +998,13 @@ rmm_status_t rmm__so_deallocate(rmm__so_t *so, void *ptr, size_t size, rmm_strea
     pthread_mutex_unlock(&list->lock);
   }
   if (status != RMM_SUCCESS) {
+    rmm__note_block_add(note, ptr, record.requested);
     rerecord(so, (uintptr_t)ptr, record);
     return status;
   }
   rmm__usage_sub(&so->usage, record.size);
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_FREE, so->self, ptr, record.requested, stream);
   return RMM_SUCCESS;
 }
 
@@ -1096,9 +1116,15 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
 
   size_t bytes = unmapped;
   for (size_t i = 0; i < gone_count; i++) {
+    rmm__note_heap_remove(gone[i].note);
+    if (rmm__history_active())
+      rmm__history_add(RMM__HISTORY_TRIM, so->self, (void *)gone[i].base, gone[i].size, NULL);
     (void)rmm_deallocate(so->upstream, (void *)gone[i].base, gone[i].size, RMM_STREAM_DEFAULT);
     bytes += gone[i].size;
   }
+  if (unmapped != 0 && rmm__history_active())
+    rmm__history_add(RMM__HISTORY_TRIM, so->self, (void *)(rmm__vmm_base(so->vmm) + rmm__so_reserved(so)), unmapped,
+                     NULL);
   free(gone);
   if (bytes != 0) {
     char text[RMM_BYTES_TEXT];
@@ -1108,6 +1134,46 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
   if (released != NULL)
     *released = bytes;
   return status;
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_bag(const rmm__so_family_t *family, const void *bag, rmm_stream_t stream, rmm__snapshot_t *snap)
+{
+  uintptr_t cursor = 0;
+  rmm_ds_free_block_t block;
+  while (family->bag_next(bag, &cursor, &block))
+    rmm__snapshot_block(snap, (void *)block.addr, block.size, 0, false, stream);
+}
+
+void rmm__so_snapshot(rmm__so_t *so, rmm__snapshot_t *snap)
+{
+  pthread_mutex_lock(&so->lock);
+  for (uint32_t id = 0; id < so->chunk_slots; id++) {
+    const rmm__so_chunk_t *chunk = chunk_at(so, id);
+    if (chunk->size != 0)
+      rmm__snapshot_chunk(snap, (void *)chunk->base, chunk->size, so->device_id);
+  }
+  snapshot_bag(so->family, so->clean, NULL, snap);
+  for (size_t i = 0; i < so->parked_count; i++)
+    snapshot_bag(so->family, so->parked[i], NULL, snap);
+  for (size_t i = 0; i < so->count; i++) {
+    rmm__so_list_t *list = so->lists[i];
+    pthread_mutex_lock(&list->lock);
+    snapshot_bag(so->family, list->bag, list->stream, snap);
+    pthread_mutex_unlock(&list->lock);
+  }
+  for (size_t i = 0; i < RMM__SO_SHARDS; i++) {
+    rmm__so_shard_t *shard = &so->shards[i];
+    pthread_mutex_lock(&shard->lock);
+    size_t cursor = 0;
+    uintptr_t addr;
+    rmm_ds_block_record_t record;
+    while (rmm_ds_block_index_next(&shard->index, &cursor, &addr, &record))
+      rmm__snapshot_block(snap, (void *)addr, record.size, record.requested, true, (rmm_stream_t)record.stream);
+    pthread_mutex_unlock(&shard->lock);
+  }
+  pthread_mutex_unlock(&so->lock);
 }
 
 /* ---- stats ---- */
@@ -1209,17 +1275,18 @@ static bool init(rmm__so_t *so, const rmm__so_family_t *family, unsigned propert
 {
   so->family = family;
   so->device = (properties & RMM_DEVICE_ACCESSIBLE) != 0;
+  so->device_id = so->device ? rmm__cuda_current_device() : -1;
   so->serial = atomic_fetch_add_explicit(&next_layer, 1, memory_order_relaxed);
   so->maximum = maximum;
   so->clean = new_bag(family);
-  if (so->clean == NULL || !pthread_mutex_init(&so->lock, NULL) == 0)
+  if (so->clean == NULL || rmm__mutex_init(family->name, &so->lock) != RMM_SUCCESS)
     return false;
   if (pthread_cond_init(&so->grown, NULL) != 0) {
     pthread_mutex_destroy(&so->lock);
     return false;
   }
   size_t ready = 0;
-  while (ready < RMM__SO_SHARDS && pthread_mutex_init(&so->shards[ready].lock, NULL) == 0)
+  while (ready < RMM__SO_SHARDS && rmm__mutex_init(family->name, &so->shards[ready].lock) == RMM_SUCCESS)
     ready++;
   if (ready < RMM__SO_SHARDS) {
     while (ready-- > 0)
@@ -1278,6 +1345,8 @@ static void return_chunks(rmm__so_t *so)
   /* Failure (the runtime may be gone at process exit) leaves nothing better to do than to go on. */
   if (so->device)
     (void)rmm__cuda_device_synchronize();
+  for (uint32_t id = 0; id < so->chunk_slots; id++)
+    rmm__note_heap_remove(chunk_at(so, id)->note);
   if (so->vmm != NULL) {
     rmm__vmm_destroy(so->vmm);
     so->vmm = NULL;
@@ -1294,14 +1363,19 @@ static void return_chunks(rmm__so_t *so)
 
 /*
  * The first chunk. Memory a stream-ordered upstream hands out on the default stream
- * is clean for every stream once that stream is synchronised.
+ * is clean for every stream once that stream is synchronised; with no usable device
+ * (a host resource that claims device access, on a machine without a GPU) no work can
+ * be using it.
  */
 static rmm_status_t take_initial(rmm__so_t *so, size_t initial_size)
 {
   void *base;
   rmm_status_t status = rmm_allocate(so->upstream, &base, initial_size, RMM_STREAM_DEFAULT);
-  if (status == RMM_SUCCESS && so->device)
-    status = rmm__cuda_stream_synchronize(RMM_STREAM_DEFAULT);
+  if (status == RMM_SUCCESS && so->device && rmm__cuda_stream_synchronize(RMM_STREAM_DEFAULT) != RMM_SUCCESS &&
+      !rmm__cuda_error_is_no_device(rmm_last_cuda_error())) {
+    (void)rmm_deallocate(so->upstream, base, initial_size, RMM_STREAM_DEFAULT);
+    return RMM_ERROR_CUDA; /* the message is the synchronisation's */
+  }
   if (status == RMM_SUCCESS) {
     if (add_chunk(so, so->clean, (uintptr_t)base, initial_size)) {
       so->reserved = initial_size;
@@ -1338,8 +1412,10 @@ rmm_status_t rmm__so_create(rmm__so_t *so, const rmm__so_family_t *family, const
   if (status != RMM_SUCCESS) {
     return_chunks(so);
     fini(so, true);
+    return status;
   }
-  return status;
+  so->self = *out;
+  return RMM_SUCCESS;
 }
 
 /* The first step of the range, mapped now, in the clean bag: mapping waits for no stream. */
@@ -1348,7 +1424,10 @@ static rmm_status_t map_initial(rmm__so_t *so, size_t initial_size)
   uint32_t id = chunk_slot(so);
   if (id == UINT32_MAX)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record the range", so->family->name);
-  *chunk_at(so, id) = (rmm__so_chunk_t){rmm__vmm_base(so->vmm), 0};
+  /* The whole reserved range is one sanitizer heap, registered once: it never moves. */
+  rmm__heap_note_t note =
+      so->device ? rmm__note_heap_add((void *)rmm__vmm_base(so->vmm), rmm__vmm_reserved(so->vmm)) : NULL;
+  *chunk_at(so, id) = (rmm__so_chunk_t){rmm__vmm_base(so->vmm), 0, note};
   so->chunk_count = 1;
   if (initial_size == 0)
     return RMM_SUCCESS;
@@ -1373,12 +1452,15 @@ rmm_status_t rmm__so_create_over_vmm(rmm__so_t *so, const rmm__so_family_t *fami
     status = rmm__resource_new(impl, so, properties, NULL, out);
   if (status != RMM_SUCCESS) {
     /* The caller keeps the range: give back only what was mapped on it. */
+    rmm__note_heap_remove(chunk_at(so, 0)->note);
     if (rmm__vmm_mapped(vmm) != 0)
       (void)rmm__vmm_shrink(vmm, rmm__vmm_shrinkable(vmm, rmm__vmm_mapped(vmm)));
     so->vmm = NULL;
     fini(so, true);
+    return status;
   }
-  return status;
+  so->self = *out;
+  return RMM_SUCCESS;
 }
 
 void rmm__so_destroy(rmm__so_t *so)

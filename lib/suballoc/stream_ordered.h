@@ -11,7 +11,7 @@
  *   list->lock    one per stream list: its bag, pins and sealing flag. The fast path
  *                 takes this one lock, found through a per-thread cache.
  *   shard->lock   one of RMM__SO_SHARDS locks over the index of blocks handed out;
- *                 always taken alone.
+ *                 always taken last, and no other lock is taken while it is held.
  * No CUDA call, and no upstream call, is made while any of them is held.
  */
 #ifndef RMM_SUBALLOC_STREAM_ORDERED_H
@@ -24,7 +24,9 @@
 #include <stdint.h>
 
 #include "core/cuda.h"
+#include "core/notes.h"
 #include "core/resource.h"
+#include "core/snapshot.h"
 #include "core/streams.h"
 #include "suballoc/ds/block_index.h"
 #include "suballoc/ds/free_set.h"
@@ -90,6 +92,7 @@ typedef struct rmm__so_list {
 typedef struct rmm__so_chunk {
   uintptr_t base;
   size_t size;
+  rmm__heap_note_t note; /* the chunk as a sanitizer heap; NULL without a tool */
 } rmm__so_chunk_t;
 
 enum { RMM__SO_SHARDS = 64, RMM__SO_CHUNK_PAGE = 256, RMM__SO_CHUNK_PAGES = 1024 };
@@ -104,6 +107,8 @@ struct rmm__so {
   pthread_mutex_t lock;  /* the pool-wide lock: see the top of this file */
   pthread_cond_t grown;  /* signalled when a growth ends */
   const rmm__so_family_t *family;
+  rmm_resource_t *self;     /* the resource around the layer, for history and out-of-memory reports */
+  int device_id;            /* the device the memory is on; -1 for host memory */
   rmm_resource_t *upstream; /* chunks come from here, */
   rmm__vmm_t *vmm;          /* or else the memory is this range's, one chunk that grows and shrinks at its end */
   bool device;           /* the memory is device accessible: events are used */
@@ -174,6 +179,13 @@ void rmm__so_get_stats(rmm__so_t *so, rmm_resource_stats_t *out);
 
 /* The peak of bytes in use restarts from what is in use now. */
 void rmm__so_reset_peak(rmm__so_t *so);
+
+/*
+ * Describes every chunk and block to a snapshot. Blocks that other threads are moving
+ * at that moment (a stolen bag on its way, a free between the index and its list) may
+ * be missing from it.
+ */
+void rmm__so_snapshot(rmm__so_t *so, rmm__snapshot_t *snap);
 
 /* The bytes held from the upstream (rmm_pool_size). */
 size_t rmm__so_reserved(rmm__so_t *so);

@@ -283,6 +283,7 @@ OPS_ALLOCATE = CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), c_size_t, c_size_t,
 OPS_DEALLOCATE = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_size_t, c_void_p)
 OPS_IS_EQUAL = CFUNCTYPE(c_bool, c_void_p, c_void_p)
 OPS_DESTROY = CFUNCTYPE(None, c_void_p)
+OPS_TRIM = CFUNCTYPE(c_int, c_void_p, POINTER(c_size_t))
 
 
 class ResourceOps(Structure):
@@ -295,6 +296,7 @@ class ResourceOps(Structure):
         ("deallocate", OPS_DEALLOCATE),
         ("is_equal", OPS_IS_EQUAL),
         ("destroy", OPS_DESTROY),
+        ("trim", OPS_TRIM),
     ]
 
 TRACKING_CALLBACK = CFUNCTYPE(c_bool, POINTER(TrackingEntry), c_void_p)

@@ -21,7 +21,7 @@ if ! "$bench" --host --scale 0.01 >"$out"; then
 fi
 cat "$out"
 failed=0
-grep -q '^| workload | host | pool | arena | binning | fixed_size |$' "$out" || { echo "FAIL: no table header"; failed=1; }
+grep -q '^| workload | host | pool | arena | binning | fixed_size | expandable |$' "$out" || { echo "FAIL: no table header"; failed=1; }
 for row in 'pair' 'frag F=100,000' 'frag F=100,000 (simulated)' 'random, 4 threads' 'xstream' 'replay'; do
   grep -q "^| $row" "$out" || { echo "FAIL: no row '$row'"; failed=1; }
 done
