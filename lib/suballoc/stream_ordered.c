@@ -664,16 +664,17 @@ static size_t free_tail(const rmm__so_t *so, rmm_ds_free_block_t *tail)
 
 /*
  * How much to map for `size` bytes: what the request lacks beyond the free tail, but
- * at least 1/32 of what is mapped (at most 64 MiB), so that the footprint stays within
- * a few percent of the peak in few steps. so->lock held.
+ * at least 1/32 of what is mapped (between 2 and 64 MiB), so that the footprint stays
+ * within a few percent of the peak in few steps, and small requests on two streams
+ * find clean memory instead of taking each other's blocks. so->lock held.
  */
 static size_t range_step(const rmm__so_t *so, size_t size)
 {
+  const size_t least = (size_t)2 << 20, most = (size_t)64 << 20;
   rmm_ds_free_block_t tail;
   size_t missing = size - free_tail(so, &tail);
   size_t step = so->reserved / 32;
-  if (step > 64 * ((size_t)1 << 20))
-    step = 64 * ((size_t)1 << 20);
+  step = step < least ? least : step > most ? most : step;
   if (step < missing)
     step = missing;
   return step > room(so) ? missing : step;
@@ -733,6 +734,12 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds
   *at_maximum = false;
   *found = false;
   pthread_mutex_lock(&so->lock);
+  if (so->growing) {
+    while (so->growing)
+      pthread_cond_wait(&so->grown, &so->lock);
+    pthread_mutex_unlock(&so->lock);
+    return RMM_SUCCESS;
+  }
   if (so->vmm != NULL) {
     *at_maximum = size > room(so);
     if (*at_maximum) {
@@ -745,12 +752,6 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds
     pthread_cond_broadcast(&so->grown);
     pthread_mutex_unlock(&so->lock);
     return status;
-  }
-  if (so->growing) {
-    while (so->growing)
-      pthread_cond_wait(&so->grown, &so->lock);
-    pthread_mutex_unlock(&so->lock);
-    return RMM_SUCCESS;
   }
   if (size > room(so)) {
     pthread_mutex_unlock(&so->lock);

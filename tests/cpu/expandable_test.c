@@ -3,6 +3,7 @@
  * intact, coalescing across growth steps, trim of the mapped tail, an exhausted
  * reservation. Needs the pool body (rmm__pool_create_over_vmm in pool.c).
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "common/test.h"
@@ -214,6 +215,79 @@ START_TEST(a_trimmed_reservation_can_be_mapped_again)
 }
 END_TEST
 
+/*
+ * Threads that grow the range at once: each fills its blocks with its own pattern and
+ * counts (for the main thread to assert) any block that another thread overwrote, which
+ * two growths mapping the same addresses would cause.
+ */
+typedef struct grower {
+  rmm_resource_t *mr;
+  unsigned seed;
+  size_t failures;
+} grower_t;
+
+static bool intact(const unsigned char *p, size_t bytes, unsigned char tag)
+{
+  for (size_t i = 0; i < bytes; i++)
+    if (p[i] != tag)
+      return false;
+  return true;
+}
+
+static void *grow_and_check(void *arg)
+{
+  grower_t *g = arg;
+  enum { SLOTS = 32 };
+  void *ptrs[SLOTS] = {0};
+  size_t sizes[SLOTS] = {0};
+  rmm_stream_t stream = (rmm_stream_t)(uintptr_t)(0x1000 * (g->seed + 1));
+  uint64_t seed = g->seed + 1;
+  unsigned char tag = (unsigned char)(g->seed * 37 + 1);
+  for (size_t op = 0; op < rmm_test_scaled(4000); op++) {
+    size_t slot = rmm_test_random(&seed) % SLOTS;
+    if (ptrs[slot] != NULL) {
+      g->failures += !intact(ptrs[slot], sizes[slot], tag);
+      g->failures += rmm_deallocate(g->mr, ptrs[slot], sizes[slot], stream) != RMM_SUCCESS;
+      ptrs[slot] = NULL;
+    } else {
+      sizes[slot] = 1 + rmm_test_random(&seed) % (256 * 1024);
+      if (rmm_allocate(g->mr, &ptrs[slot], sizes[slot], stream) != RMM_SUCCESS) {
+        g->failures++;
+        ptrs[slot] = NULL;
+        continue;
+      }
+      memset(ptrs[slot], tag, sizes[slot]);
+    }
+  }
+  for (size_t slot = 0; slot < SLOTS; slot++)
+    if (ptrs[slot] != NULL)
+      g->failures += rmm_deallocate(g->mr, ptrs[slot], sizes[slot], stream) != RMM_SUCCESS;
+  return NULL;
+}
+
+START_TEST(threads_grow_it_together)
+{
+  rmm_resource_t *mr = new_pool(0, 4096 * MIB);
+  pthread_t ids[8];
+  grower_t growers[8];
+  for (unsigned i = 0; i < 8; i++) {
+    growers[i] = (grower_t){mr, i, 0};
+    ck_assert_int_eq(pthread_create(&ids[i], NULL, grow_and_check, &growers[i]), 0);
+  }
+  for (unsigned i = 0; i < 8; i++) {
+    pthread_join(ids[i], NULL);
+    ck_assert_msg(growers[i].failures == 0, "thread %u: %zu failures", i, growers[i].failures);
+  }
+  rmm_resource_stats_t stats = stats_of(mr);
+  ck_assert_uint_eq(stats.bytes_in_use, 0);
+  ck_assert_uint_eq(stats.free_bytes, stats.bytes_reserved);
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(mr, &released));
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, stats.bytes_reserved - released);
+  rmm_resource_release(mr);
+}
+END_TEST
+
 static Suite *expandable_suite(void)
 {
   Suite *suite = suite_create("expandable_pool");
@@ -225,6 +299,7 @@ static Suite *expandable_suite(void)
   tcase_add_test(tc, an_exhausted_reservation_is_out_of_memory);
   tcase_add_test(tc, another_streams_free_memory_is_reused_before_failing);
   tcase_add_test(tc, a_trimmed_reservation_can_be_mapped_again);
+  tcase_add_test(tc, threads_grow_it_together);
   suite_add_tcase(suite, tc);
   return suite;
 }
