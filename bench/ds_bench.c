@@ -45,11 +45,11 @@ static uint64_t rng_next(uint64_t *state) {
 /* Request sizes of 1 to 64 granules, drawn ahead so the loop times only the set. */
 static size_t requests[REQUESTS];
 
-static void fill_set(rmm_ds_free_set_t *s, size_t n, uint64_t *rng) {
-  rmm_ds_free_set_init(s);
+static void fill_set(rmm__ds_free_set_t *s, size_t n, uint64_t *rng) {
+  rmm__ds_free_set_init(s);
   for (size_t i = 0; i < n; i++) {
     size_t size = (1 + rng_next(rng) % 96) * G;
-    if (!rmm_ds_free_set_insert(s, BASE + i * SLOT, size, 0)) {
+    if (!rmm__ds_free_set_insert(s, BASE + i * SLOT, size, 0)) {
       fprintf(stderr, "out of memory\n");
       exit(1);
     }
@@ -58,55 +58,55 @@ static void fill_set(rmm_ds_free_set_t *s, size_t n, uint64_t *rng) {
 
 static double bench_pairs(size_t n, size_t iters, uintptr_t *sink) {
   uint64_t rng = 1;
-  rmm_ds_free_set_t s;
+  rmm__ds_free_set_t s;
   fill_set(&s, n, &rng);
   double t0 = now_ns();
   for (size_t i = 0; i < iters; i++) {
-    rmm_ds_free_block_t b;
-    if (rmm_ds_free_set_take(&s, requests[i % REQUESTS], &b)) {
+    rmm__ds_free_block_t b;
+    if (rmm__ds_free_set_take(&s, requests[i % REQUESTS], &b)) {
       *sink += b.addr;
-      rmm_ds_free_set_insert(&s, b.addr, b.size, b.chunk);
+      rmm__ds_free_set_insert(&s, b.addr, b.size, b.chunk);
     }
   }
   double t = (now_ns() - t0) / (double)iters;
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
   return t;
 }
 
 static double bench_window(size_t n, size_t iters, uintptr_t *sink) {
   uint64_t rng = 2;
-  rmm_ds_free_set_t s;
+  rmm__ds_free_set_t s;
   fill_set(&s, n, &rng);
-  rmm_ds_free_block_t live[WINDOW] = {{0, 0, 0}};
+  rmm__ds_free_block_t live[WINDOW] = {{0, 0, 0}};
   double t0 = now_ns();
   for (size_t i = 0; i < iters; i++) {
-    rmm_ds_free_block_t *slot = &live[i % WINDOW];
+    rmm__ds_free_block_t *slot = &live[i % WINDOW];
     if (slot->size)
-      rmm_ds_free_set_insert(&s, slot->addr, slot->size, slot->chunk);
-    if (!rmm_ds_free_set_take(&s, requests[i % REQUESTS], slot))
+      rmm__ds_free_set_insert(&s, slot->addr, slot->size, slot->chunk);
+    if (!rmm__ds_free_set_take(&s, requests[i % REQUESTS], slot))
       slot->size = 0;
     *sink += slot->addr;
   }
   double t = (now_ns() - t0) / (double)iters;
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
   return t;
 }
 
 static double bench_index(size_t n, size_t iters, uintptr_t *sink) {
-  rmm_ds_block_index_t idx;
-  rmm_ds_block_index_init(&idx);
+  rmm__ds_block_index_t idx;
+  rmm__ds_block_index_init(&idx);
   for (size_t i = 0; i < n; i++)
-    rmm_ds_block_index_insert(&idx, BASE + i * SLOT, (rmm_ds_block_record_t){G, 0, 0});
+    rmm__ds_block_index_insert(&idx, BASE + i * SLOT, (rmm__ds_block_record_t){.size = G});
   double t0 = now_ns();
   for (size_t i = 0; i < iters; i++) {
     uintptr_t addr = BASE + (n + i % REQUESTS) * SLOT;
-    rmm_ds_block_record_t rec;
-    rmm_ds_block_index_insert(&idx, addr, (rmm_ds_block_record_t){requests[i % REQUESTS], 1, 2});
-    if (rmm_ds_block_index_remove(&idx, addr, &rec))
+    rmm__ds_block_record_t rec;
+    rmm__ds_block_index_insert(&idx, addr, (rmm__ds_block_record_t){.size = requests[i % REQUESTS], .chunk = 1, .tag = 2});
+    if (rmm__ds_block_index_remove(&idx, addr, &rec))
       *sink += rec.size;
   }
   double t = (now_ns() - t0) / (double)iters;
-  rmm_ds_block_index_fini(&idx);
+  rmm__ds_block_index_fini(&idx);
   return t;
 }
 

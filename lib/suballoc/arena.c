@@ -60,7 +60,7 @@ static arena_t *arena_new(rmm_stream_t stream, bool per_thread)
     free(arena);
     return NULL;
   }
-  arena_heap_init(&arena->heap);
+  rmm__arena_heap_init(&arena->heap);
   arena->stream = stream;
   arena->per_thread = per_thread;
   return arena;
@@ -68,7 +68,7 @@ static arena_t *arena_new(rmm_stream_t stream, bool per_thread)
 
 static void arena_free(arena_t *arena)
 {
-  arena_heap_destroy(&arena->heap);
+  rmm__arena_heap_fini(&arena->heap);
   pthread_mutex_destroy(&arena->lock);
   free(arena);
 }
@@ -133,10 +133,10 @@ static rmm_status_t add_stream_arena(arena_state_t *state, rmm_stream_t stream, 
   rmm_status_t status = RMM_SUCCESS;
   pthread_mutex_lock(&state->arenas_lock);
   /* Another thread may have added it since the lookup without the lock. */
-  arena_t *arena = arena_stream_map_find(&state->streams, stream_key(stream));
+  arena_t *arena = rmm__arena_stream_map_find(&state->streams, stream_key(stream));
   if (arena == NULL) {
     arena = arena_new(stream, false);
-    if (arena != NULL && arena_stream_map_insert(&state->streams, stream_key(stream), arena)) {
+    if (arena != NULL && rmm__arena_stream_map_insert(&state->streams, stream_key(stream), arena)) {
       append_arena(state, arena);
     } else {
       if (arena != NULL)
@@ -155,7 +155,7 @@ static rmm_status_t stream_arena(arena_state_t *state, rmm_stream_t stream, aren
 {
   if (stream == RMM_STREAM_PER_THREAD)
     return rmm__arena_thread_get(state, out);
-  *out = arena_stream_map_find(&state->streams, stream_key(stream));
+  *out = rmm__arena_stream_map_find(&state->streams, stream_key(stream));
   return *out != NULL ? RMM_SUCCESS : add_stream_arena(state, stream, out);
 }
 
@@ -164,7 +164,7 @@ static arena_t *existing_stream_arena(const arena_state_t *state, rmm_stream_t s
 {
   if (stream == RMM_STREAM_PER_THREAD)
     return rmm__arena_thread_find(state);
-  return arena_stream_map_find(&state->streams, stream_key(stream));
+  return rmm__arena_stream_map_find(&state->streams, stream_key(stream));
 }
 
 /* ---- allocation ---- */
@@ -174,20 +174,20 @@ static arena_heap_result_t grow_and_allocate(arena_state_t *state, arena_t *aren
 {
   if (atomic_load_explicit(&state->released, memory_order_relaxed))
     return ARENA_HEAP_NO_FIT;
-  arena_span_t *span = arena_spans_take(&state->spans, bytes, arena, ARENA_COVER_ALL);
+  arena_span_t *span = rmm__arena_spans_take(&state->spans, bytes, arena, ARENA_COVER_ALL);
   if (span == NULL)
     return ARENA_HEAP_NO_FIT;
-  if (!arena_heap_add_span(&arena->heap, span)) {
-    arena_spans_give(&state->spans, span);
+  if (!rmm__arena_heap_add_span(&arena->heap, span)) {
+    rmm__arena_spans_give(&state->spans, span);
     return ARENA_HEAP_NO_MEMORY;
   }
-  return arena_heap_allocate(&arena->heap, bytes, address);
+  return rmm__arena_heap_allocate(&arena->heap, bytes, address);
 }
 
 /* A request of up to 1 MiB; the arena's lock held. */
 static arena_heap_result_t small_allocate(arena_state_t *state, arena_t *arena, size_t bytes, uintptr_t *address)
 {
-  arena_heap_result_t result = arena_heap_allocate(&arena->heap, bytes, address);
+  arena_heap_result_t result = rmm__arena_heap_allocate(&arena->heap, bytes, address);
   if (result != ARENA_HEAP_NO_FIT)
     return result;
   pthread_mutex_lock(&state->global_lock);
@@ -201,11 +201,11 @@ static arena_heap_result_t large_allocate(arena_state_t *state, size_t bytes, ui
 {
   if (atomic_load_explicit(&state->released, memory_order_relaxed))
     return ARENA_HEAP_NO_FIT;
-  arena_span_t *span = arena_spans_take(&state->spans, bytes, NULL, ARENA_COVER_BASE);
+  arena_span_t *span = rmm__arena_spans_take(&state->spans, bytes, NULL, ARENA_COVER_BASE);
   if (span == NULL)
     return ARENA_HEAP_NO_FIT;
   span->used = bytes;
-  *address = arena_span_base(span);
+  *address = rmm__arena_span_base(span);
   return ARENA_HEAP_OK;
 }
 
@@ -213,7 +213,7 @@ static void add_heap(free_summary_t *summary, const arena_heap_t *heap)
 {
   summary->bytes += heap->free_bytes;
   summary->blocks += heap->free_blocks;
-  size_t largest = arena_heap_largest_free(heap);
+  size_t largest = rmm__arena_heap_largest_free(heap);
   if (largest > summary->largest)
     summary->largest = largest;
 }
@@ -222,8 +222,8 @@ static void add_spans(free_summary_t *summary, const arena_spans_t *spans)
 {
   summary->bytes += spans->free_bytes;
   summary->blocks += spans->free_spans;
-  if (arena_spans_largest_free(spans) > summary->largest)
-    summary->largest = arena_spans_largest_free(spans);
+  if (rmm__arena_spans_largest_free(spans) > summary->largest)
+    summary->largest = rmm__arena_spans_largest_free(spans);
 }
 
 /* What is free in the arenas and the global arena, each read under its own lock. */
@@ -252,10 +252,10 @@ static void dump_arena(const arena_t *arena)
   RMM_LOG(RMM_LOG_INFO, "arena: %s arena of stream %p%s: %zu superblocks, %s free in %zu blocks, largest %s",
           arena->per_thread ? "per-thread" : "per-stream", (void *)arena->stream,
           arena->orphaned ? " (thread exited)" : "", heap->span_count, rmm__format_bytes(heap->free_bytes, size),
-          heap->free_blocks, rmm__format_bytes(arena_heap_largest_free(heap), largest));
+          heap->free_blocks, rmm__format_bytes(rmm__arena_heap_largest_free(heap), largest));
   for (const arena_span_t *span = heap->spans; span != NULL; span = span->next)
-    RMM_LOG(RMM_LOG_DEBUG, "arena:   superblock at %p: %s, %s in use", (void *)arena_span_base(span),
-            rmm__format_bytes(arena_span_size(span), size), rmm__format_bytes(span->used, used));
+    RMM_LOG(RMM_LOG_DEBUG, "arena:   superblock at %p: %s, %s in use", (void *)rmm__arena_span_base(span),
+            rmm__format_bytes(rmm__arena_span_size(span), size), rmm__format_bytes(span->used, used));
 }
 
 /* Writes the state of the global arena and of every arena to the debug log. */
@@ -266,7 +266,7 @@ static void dump_state(arena_state_t *state, size_t bytes)
           rmm__format_bytes(bytes, size), bytes);
   pthread_mutex_lock(&state->global_lock);
   const arena_spans_t *spans = &state->spans;
-  size_t free_bytes = spans->free_bytes, largest_free = arena_spans_largest_free(spans);
+  size_t free_bytes = spans->free_bytes, largest_free = rmm__arena_spans_largest_free(spans);
   double fragmentation = free_bytes != 0 ? (1.0 - (double)largest_free / (double)free_bytes) * 100.0 : 0.0;
   RMM_LOG(RMM_LOG_INFO,
           "arena: global arena at %p: size %s, %zu free superblocks, %s free, largest %s, fragmentation %.2f%%",
@@ -315,7 +315,7 @@ static arena_span_t *collect_empty(arena_state_t *state, size_t *count)
     for (arena_span_t *span = arena->heap.spans; span != NULL;) {
       arena_span_t *next = span->next;
       if (span->used == 0) {
-        arena_heap_remove_span(&arena->heap, span);
+        rmm__arena_heap_remove_span(&arena->heap, span);
         span->next = collected;
         collected = span;
         (*count)++;
@@ -334,7 +334,7 @@ static void give_back(arena_state_t *state, arena_span_t *collected)
   while (collected != NULL) {
     /* Read the link first: giving a span back may recycle its descriptor. */
     arena_span_t *next = collected->next;
-    arena_spans_give(&state->spans, collected);
+    rmm__arena_spans_give(&state->spans, collected);
     collected = next;
   }
 }
@@ -365,7 +365,7 @@ static rmm_status_t take_fresh_memory(arena_state_t *state, void **memory)
 static void install_memory(arena_state_t *state, void **memory)
 {
   if (*memory == NULL || !atomic_load_explicit(&state->released, memory_order_relaxed) ||
-      !arena_spans_rebase(&state->spans, (uintptr_t)*memory))
+      !rmm__arena_spans_rebase(&state->spans, (uintptr_t)*memory))
     return;
   state->memory = *memory;
   atomic_store_explicit(&state->released, false, memory_order_relaxed);
@@ -409,11 +409,11 @@ static rmm_status_t borrow(arena_state_t *state, const arena_t *arena, size_t by
     if (other == arena)
       continue;
     pthread_mutex_lock(&other->lock);
-    *result = arena_heap_allocate(&other->heap, bytes, address);
+    *result = rmm__arena_heap_allocate(&other->heap, bytes, address);
     if (*result == ARENA_HEAP_OK && state->device) {
       status = rmm__cuda_device_synchronize();
       if (status != RMM_SUCCESS)
-        arena_heap_free(&other->heap, *address, bytes);
+        rmm__arena_heap_free(&other->heap, *address, bytes);
     }
     pthread_mutex_unlock(&other->lock);
   }
@@ -450,7 +450,7 @@ static rmm_status_t defragment_round(arena_state_t *state, arena_t *arena, size_
     if (arena == NULL) {
       *result = large_allocate(state, rounded, address);
     } else {
-      *result = arena_heap_allocate(&arena->heap, rounded, address);
+      *result = rmm__arena_heap_allocate(&arena->heap, rounded, address);
       if (*result == ARENA_HEAP_NO_FIT)
         *result = grow_and_allocate(state, arena, rounded, address);
     }
@@ -565,17 +565,17 @@ static arena_heap_free_t free_in_span(arena_state_t *state, arena_span_t *span, 
   arena_heap_free_t result = ARENA_HEAP_NOT_FOUND;
   if (owner == NULL) {
     /* A span of the global arena: a large block if it is live, and the block starts it. */
-    if (span->live && arena_span_base(span) == address) {
+    if (span->live && rmm__arena_span_base(span) == address) {
       result = span->used == bytes ? ARENA_HEAP_FREED : ARENA_HEAP_WRONG_SIZE;
       if (result == ARENA_HEAP_FREED) {
         rmm__note_block_remove(state->note, (void *)address);
-        arena_spans_give(&state->spans, span);
+        rmm__arena_spans_give(&state->spans, span);
       }
     }
     pthread_mutex_unlock(&state->global_lock);
   } else {
-    if (arena_span_contains(span, address))
-      result = arena_heap_free(&owner->heap, address, bytes);
+    if (rmm__arena_span_contains(span, address))
+      result = rmm__arena_heap_free(&owner->heap, address, bytes);
     if (result == ARENA_HEAP_FREED)
       rmm__note_block_remove(state->note, (void *)address);
     pthread_mutex_unlock(&owner->lock);
@@ -606,7 +606,7 @@ static rmm_status_t arena_deallocate(void *raw, void *ptr, size_t bytes, size_t 
   arena_span_t *candidates[2];
   size_t count = 0;
   if (alignment <= RMM_ALLOCATION_ALIGNMENT && rmm__align_up(bytes, RMM_ALLOCATION_ALIGNMENT, &rounded))
-    count = arena_spans_find(&state->spans, address, candidates);
+    count = rmm__arena_spans_find(&state->spans, address, candidates);
   for (size_t i = 0; i < count; i++) {
     rmm_status_t status = sync_if_moving(state, candidates[i], stream);
     if (status != RMM_SUCCESS)
@@ -659,7 +659,7 @@ static rmm_status_t arena_trim(void *raw, size_t *released)
   pthread_mutex_lock(&state->global_lock);
   give_back(state, collected);
   if (status == RMM_SUCCESS && !atomic_load_explicit(&state->released, memory_order_relaxed) &&
-      arena_spans_all_free(&state->spans)) {
+      rmm__arena_spans_all_free(&state->spans)) {
     memory = state->memory;
     atomic_store_explicit(&state->released, true, memory_order_relaxed);
   }
@@ -693,8 +693,8 @@ static void free_state(arena_state_t *state)
     arena_free(arena);
     arena = next;
   }
-  arena_stream_map_destroy(&state->streams);
-  arena_spans_destroy(&state->spans);
+  rmm__arena_stream_map_fini(&state->streams);
+  rmm__arena_spans_fini(&state->spans);
   pthread_mutex_destroy(&state->global_lock);
   pthread_mutex_destroy(&state->arenas_lock);
   free(state);
@@ -800,7 +800,7 @@ static arena_state_t *new_state(rmm_resource_t *upstream, size_t size, bool devi
   state->device = device;
   state->dump_log_on_failure = dump_log_on_failure;
   state->device_id = device ? rmm__cuda_current_device() : -1;
-  arena_stream_map_init(&state->streams);
+  rmm__arena_stream_map_init(&state->streams);
   return state;
 }
 
@@ -829,7 +829,7 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
     free_state(state);
     return status;
   }
-  if (!arena_spans_init(&state->spans, (uintptr_t)state->memory, size)) {
+  if (!rmm__arena_spans_init(&state->spans, (uintptr_t)state->memory, size)) {
     char text[RMM_BYTES_TEXT];
     void *memory = state->memory;
     (void)rmm_deallocate(up, memory, size, RMM_STREAM_DEFAULT);

@@ -26,14 +26,14 @@ static void describe_global(const arena_spans_t *spans, rmm__snapshot_t *snap)
 {
   for (size_t i = 0; i < spans->descriptors_used; i++) {
     const arena_span_t *span = &spans->descriptors[i];
-    size_t size = arena_span_size(span);
+    size_t size = rmm__arena_span_size(span);
     if (size == 0)
       continue;
     bool owned = atomic_load_explicit(&span->owner, memory_order_relaxed) != NULL;
     if (span->live && !owned)
-      rmm__snapshot_block(snap, (const void *)arena_span_base(span), size, span->used, true, RMM_STREAM_DEFAULT);
+      rmm__snapshot_block(snap, (const void *)rmm__arena_span_base(span), size, span->used, true, RMM_STREAM_DEFAULT);
     else if (!span->live)
-      rmm__snapshot_block(snap, (const void *)arena_span_base(span), size, 0, false, RMM_STREAM_DEFAULT);
+      rmm__snapshot_block(snap, (const void *)rmm__arena_span_base(span), size, 0, false, RMM_STREAM_DEFAULT);
   }
 }
 

@@ -33,36 +33,36 @@ static const fixed_state_t *fixed_of(const rmm__so_t *so) { return (const fixed_
 
 /* ---- stacks as the layer's bags ---- */
 
-static void stack_init(void *bag) { rmm_ds_block_stack_init(bag); }
-static void stack_fini(void *bag) { rmm_ds_block_stack_fini(bag); }
-static bool stack_reserve(void *bag, size_t extra) { return rmm_ds_block_stack_reserve(bag, extra); }
+static void stack_init(void *bag) { rmm__ds_block_stack_init(bag); }
+static void stack_fini(void *bag) { rmm__ds_block_stack_fini(bag); }
+static bool stack_reserve(void *bag, size_t extra) { return rmm__ds_block_stack_reserve(bag, extra); }
 
 /* Every block fits: the request was checked against the block size already. */
-static bool stack_take(void *bag, size_t size, rmm_ds_free_block_t *out)
+static bool stack_take(void *bag, size_t size, rmm__ds_free_block_t *out)
 {
   (void)size;
-  return rmm_ds_block_stack_pop(bag, out);
+  return rmm__ds_block_stack_pop(bag, out);
 }
 
-static void stack_put(void *bag, rmm_ds_free_block_t block) { rmm_ds_block_stack_push(bag, block); }
-static bool stack_move_all(void *dst, void *src) { return rmm_ds_block_stack_move_all(dst, src); }
-static size_t stack_count(const void *bag) { return ((const rmm_ds_block_stack_t *)bag)->count; }
+static void stack_put(void *bag, rmm__ds_free_block_t block) { rmm__ds_block_stack_push(bag, block); }
+static bool stack_move_all(void *dst, void *src) { return rmm__ds_block_stack_move_all(dst, src); }
+static size_t stack_count(const void *bag) { return ((const rmm__ds_block_stack_t *)bag)->count; }
 
 static size_t stack_bytes(const void *bag)
 {
-  const rmm_ds_block_stack_t *stack = bag;
+  const rmm__ds_block_stack_t *stack = bag;
   return stack->count != 0 ? stack->count * stack->blocks[0].size : 0;
 }
 
 static size_t stack_largest(const void *bag)
 {
-  const rmm_ds_block_stack_t *stack = bag;
+  const rmm__ds_block_stack_t *stack = bag;
   return stack->count != 0 ? stack->blocks[0].size : 0;
 }
 
-static bool stack_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *out)
+static bool stack_next(const void *bag, uintptr_t *cursor, rmm__ds_free_block_t *out)
 {
-  const rmm_ds_block_stack_t *stack = bag;
+  const rmm__ds_block_stack_t *stack = bag;
   if (*cursor >= stack->count)
     return false;
   *out = stack->blocks[(*cursor)++];
@@ -73,16 +73,16 @@ static bool stack_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *
 static bool stack_add_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk)
 {
   size_t block_size = fixed_of(so)->block_size, count = size / block_size;
-  if (!rmm_ds_block_stack_reserve(bag, count))
+  if (!rmm__ds_block_stack_reserve(bag, count))
     return false;
   for (size_t i = count; i-- > 0;)
-    rmm_ds_block_stack_push(bag, (rmm_ds_free_block_t){base + i * block_size, block_size, chunk});
+    rmm__ds_block_stack_push(bag, (rmm__ds_free_block_t){base + i * block_size, block_size, chunk});
   return true;
 }
 
 static bool stack_remove_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size)
 {
-  return rmm_ds_block_stack_remove_range(bag, base, size, size / fixed_of(so)->block_size);
+  return rmm__ds_block_stack_remove_range(bag, base, size, size / fixed_of(so)->block_size);
 }
 
 /* Always one more batch: blocks of one size need no geometric growth to stay few chunks. */
@@ -109,7 +109,7 @@ static rmm_status_t fixed_out_of_memory(rmm__so_t *so, size_t bytes, rmm_status_
 static const rmm__so_family_t fixed_family = {
     .name = "fixed_size",
     .noun = "resource",
-    .bag_size = sizeof(rmm_ds_block_stack_t),
+    .bag_size = sizeof(rmm__ds_block_stack_t),
     .bag_init = stack_init,
     .bag_fini = stack_fini,
     .bag_reserve = stack_reserve,

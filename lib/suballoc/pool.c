@@ -20,32 +20,32 @@
 
 /* ---- free sets as the layer's bags ---- */
 
-static void set_init(void *bag) { rmm_ds_free_set_init(bag); }
-static void set_fini(void *bag) { rmm_ds_free_set_fini(bag); }
+static void set_init(void *bag) { rmm__ds_free_set_init(bag); }
+static void set_fini(void *bag) { rmm__ds_free_set_fini(bag); }
 
 static bool set_reserve(void *bag, size_t extra)
 {
-  return rmm_ds_free_set_reserve(bag, rmm_ds_free_set_count(bag) + extra);
+  return rmm__ds_free_set_reserve(bag, rmm__ds_free_set_count(bag) + extra);
 }
 
-static bool set_take(void *bag, size_t size, rmm_ds_free_block_t *out) { return rmm_ds_free_set_take(bag, size, out); }
+static bool set_take(void *bag, size_t size, rmm__ds_free_block_t *out) { return rmm__ds_free_set_take(bag, size, out); }
 
 /* Room was reserved, so the insert cannot fail. */
-static void set_put(void *bag, rmm_ds_free_block_t block)
+static void set_put(void *bag, rmm__ds_free_block_t block)
 {
-  (void)rmm_ds_free_set_insert(bag, block.addr, block.size, block.chunk);
+  (void)rmm__ds_free_set_insert(bag, block.addr, block.size, block.chunk);
 }
 
-static bool set_move_all(void *dst, void *src) { return rmm_ds_free_set_move_all(dst, src); }
-static size_t set_count(const void *bag) { return rmm_ds_free_set_count(bag); }
-static size_t set_bytes(const void *bag) { return rmm_ds_free_set_total_bytes(bag); }
-static size_t set_largest(const void *bag) { return rmm_ds_free_set_largest(bag); }
+static bool set_move_all(void *dst, void *src) { return rmm__ds_free_set_move_all(dst, src); }
+static size_t set_count(const void *bag) { return rmm__ds_free_set_count(bag); }
+static size_t set_bytes(const void *bag) { return rmm__ds_free_set_total_bytes(bag); }
+static size_t set_largest(const void *bag) { return rmm__ds_free_set_largest(bag); }
 
-static bool set_last(const void *bag, rmm_ds_free_block_t *out) { return rmm_ds_free_set_last(bag, out); }
+static bool set_last(const void *bag, rmm__ds_free_block_t *out) { return rmm__ds_free_set_last(bag, out); }
 
-static bool set_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *out)
+static bool set_next(const void *bag, uintptr_t *cursor, rmm__ds_free_block_t *out)
 {
-  if (!rmm_ds_free_set_next(bag, *cursor, out))
+  if (!rmm__ds_free_set_next(bag, *cursor, out))
     return false;
   *cursor = out->addr + 1;
   return true;
@@ -54,15 +54,15 @@ static bool set_next(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *ou
 static bool set_add_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk)
 {
   (void)so;
-  return rmm_ds_free_set_insert(bag, base, size, chunk);
+  return rmm__ds_free_set_insert(bag, base, size, chunk);
 }
 
 /* A wholly free chunk is one block: blocks of one chunk always coalesce. */
 static bool set_remove_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size)
 {
   (void)so;
-  rmm_ds_free_block_t block;
-  return rmm_ds_free_set_find(bag, base, &block) && block.size == size && rmm_ds_free_set_remove(bag, base, NULL);
+  rmm__ds_free_block_t block;
+  return rmm__ds_free_set_find(bag, base, &block) && block.size == size && rmm__ds_free_set_remove(bag, base, NULL);
 }
 
 /*
@@ -98,7 +98,7 @@ static rmm_status_t pool_out_of_memory(rmm__so_t *so, size_t bytes, rmm_status_t
 }
 
 #define POOL_BAGS                                                                                                  \
-  .bag_size = sizeof(rmm_ds_free_set_t), .bag_init = set_init, .bag_fini = set_fini, .bag_reserve = set_reserve,     \
+  .bag_size = sizeof(rmm__ds_free_set_t), .bag_init = set_init, .bag_fini = set_fini, .bag_reserve = set_reserve,     \
   .bag_take = set_take, .bag_put = set_put, .bag_move_all = set_move_all, .bag_count = set_count,                    \
   .bag_bytes = set_bytes, .bag_largest = set_largest, .bag_next = set_next, .bag_last = set_last,                    \
   .bag_add_chunk = set_add_chunk, .bag_remove_chunk = set_remove_chunk, .chunk_size = pool_chunk_size,               \

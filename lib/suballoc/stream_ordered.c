@@ -507,7 +507,7 @@ static void give_back(rmm__so_t *so, loot_t *loot, size_t count)
  * taking these blocks from it later waits for the donors' work too (rmm#2489).
  */
 static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size_t count, size_t size,
-                          rmm_ds_free_block_t *block, bool *found)
+                          rmm__ds_free_block_t *block, bool *found)
 {
   rmm_status_t status = RMM_SUCCESS;
   for (size_t i = 0; i < count && status == RMM_SUCCESS; i++)
@@ -654,7 +654,7 @@ static size_t room(const rmm__so_t *so)
  * so->lock held. so->reserved is the mapped size, kept under the lock: the range itself
  * is changed only by the thread that holds the `growing` flag, with no lock held.
  */
-static size_t free_tail(const rmm__so_t *so, rmm_ds_free_block_t *tail)
+static size_t free_tail(const rmm__so_t *so, rmm__ds_free_block_t *tail)
 {
   uintptr_t end = rmm__vmm_base(so->vmm) + so->reserved;
   if (!so->family->bag_last(so->clean, tail) || tail->addr + tail->size != end)
@@ -671,7 +671,7 @@ static size_t free_tail(const rmm__so_t *so, rmm_ds_free_block_t *tail)
 static size_t range_step(const rmm__so_t *so, size_t size)
 {
   const size_t least = (size_t)2 << 20, most = (size_t)64 << 20;
-  rmm_ds_free_block_t tail;
+  rmm__ds_free_block_t tail;
   size_t missing = size - free_tail(so, &tail);
   size_t step = so->reserved / 32;
   step = step < least ? least : step > most ? most : step;
@@ -685,7 +685,7 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
 {
   if (!so->family->bag_reserve(so->clean, 1))
     return false;
-  so->family->bag_put(so->clean, (rmm_ds_free_block_t){end, added, 0});
+  so->family->bag_put(so->clean, (rmm__ds_free_block_t){end, added, 0});
   chunk_at(so, 0)->size += added;
   so->reserved += added;
   if (rmm__history_active())
@@ -698,7 +698,7 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
  * stream), and takes the block there. Called with so->lock held and the `growing`
  * flag set by this thread; the lock is dropped around the driver's calls.
  */
-static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm_ds_free_block_t *block, bool *found)
+static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block, bool *found)
 {
   size_t step = range_step(so, size), added;
   uintptr_t end = rmm__vmm_base(so->vmm) + so->reserved;
@@ -728,7 +728,7 @@ static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm_ds_free_block_t *
  * the upstream, left no room. The chunk goes to `stream`'s own list,
  * since a stream-ordered upstream hands it out ordered on that stream.
  */
-static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds_free_block_t *block, bool *found,
+static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block, bool *found,
                          bool *at_maximum)
 {
   *at_maximum = false;
@@ -815,7 +815,7 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds
 /* ---- allocate and deallocate ---- */
 
 /* Takes a block from `stream`'s own list. */
-static rmm_status_t take_own(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds_free_block_t *block,
+static rmm_status_t take_own(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block,
                              bool *found)
 {
   rmm__so_list_t *own;
@@ -827,7 +827,7 @@ static rmm_status_t take_own(rmm__so_t *so, size_t size, rmm_stream_t stream, rm
   return RMM_SUCCESS;
 }
 
-static bool take_clean(rmm__so_t *so, size_t size, rmm_ds_free_block_t *block)
+static bool take_clean(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block)
 {
   pthread_mutex_lock(&so->lock);
   bool found = so->family->bag_take(so->clean, size, block);
@@ -836,7 +836,7 @@ static bool take_clean(rmm__so_t *so, size_t size, rmm_ds_free_block_t *block)
 }
 
 /* Steals one fitting list, then every list, into the own list, searching after each. */
-static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm_ds_free_block_t *block,
+static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block,
                                      bool *found)
 {
   uint64_t own_key;
@@ -863,7 +863,7 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
  * B17).
  */
 static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_stream_t stream,
-                              rmm_ds_free_block_t *block)
+                              rmm__ds_free_block_t *block)
 {
   bool found = false, retried = false;
   for (;;) {
@@ -902,7 +902,7 @@ static rmm__so_shard_t *shard_of(rmm__so_t *so, uintptr_t addr)
 }
 
 /* Puts a block back in `stream`'s own list after a failure later in allocate. */
-static void put_back(rmm__so_t *so, rmm_ds_free_block_t block, rmm_stream_t stream)
+static void put_back(rmm__so_t *so, rmm__ds_free_block_t block, rmm_stream_t stream)
 {
   rmm__so_list_t *own;
   if (acquire_list(so, stream, &own) == RMM_SUCCESS) {
@@ -922,7 +922,7 @@ static void put_back(rmm__so_t *so, rmm_ds_free_block_t block, rmm_stream_t stre
 
 rmm_status_t rmm__so_allocate(rmm__so_t *so, void **ptr, size_t size, size_t requested, rmm_stream_t stream)
 {
-  rmm_ds_free_block_t block;
+  rmm__ds_free_block_t block;
   bool found = false;
   rmm_status_t status = take_own(so, size, stream, &block, &found);
   if (status == RMM_SUCCESS && !found)
@@ -931,10 +931,10 @@ rmm_status_t rmm__so_allocate(rmm__so_t *so, void **ptr, size_t size, size_t req
     return status;
 
   rmm__so_shard_t *shard = shard_of(so, block.addr);
-  rmm_ds_block_record_t record = {
+  rmm__ds_block_record_t record = {
       .size = block.size, .requested = requested, .stream = (uintptr_t)stream, .chunk = block.chunk};
   pthread_mutex_lock(&shard->lock);
-  bool recorded = rmm_ds_block_index_insert(&shard->index, block.addr, record);
+  bool recorded = rmm__ds_block_index_insert(&shard->index, block.addr, record);
   pthread_mutex_unlock(&shard->lock);
   if (!recorded) {
     put_back(so, block, stream);
@@ -949,15 +949,15 @@ rmm_status_t rmm__so_allocate(rmm__so_t *so, void **ptr, size_t size, size_t req
 }
 
 /* Takes `addr`'s record out of the index when it was handed out with `size` bytes. */
-static rmm_status_t unrecord(rmm__so_t *so, void *ptr, size_t size, rmm_ds_block_record_t *record)
+static rmm_status_t unrecord(rmm__so_t *so, void *ptr, size_t size, rmm__ds_block_record_t *record)
 {
   uintptr_t addr = (uintptr_t)ptr;
   rmm__so_shard_t *shard = shard_of(so, addr);
   pthread_mutex_lock(&shard->lock);
-  bool known = rmm_ds_block_index_lookup(&shard->index, addr, record);
+  bool known = rmm__ds_block_index_lookup(&shard->index, addr, record);
   bool same_size = known && record->size == size;
   if (same_size)
-    rmm_ds_block_index_remove(&shard->index, addr, NULL);
+    rmm__ds_block_index_remove(&shard->index, addr, NULL);
   pthread_mutex_unlock(&shard->lock);
   if (!known)
     return rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "%s: %p (%zu bytes) was not allocated by this %s",
@@ -969,18 +969,18 @@ static rmm_status_t unrecord(rmm__so_t *so, void *ptr, size_t size, rmm_ds_block
   return RMM_SUCCESS;
 }
 
-static void rerecord(rmm__so_t *so, uintptr_t addr, rmm_ds_block_record_t record)
+static void rerecord(rmm__so_t *so, uintptr_t addr, rmm__ds_block_record_t record)
 {
   rmm__so_shard_t *shard = shard_of(so, addr);
   pthread_mutex_lock(&shard->lock);
   /* The slot it left a moment ago is still there: the table never shrinks. */
-  (void)rmm_ds_block_index_insert(&shard->index, addr, record);
+  (void)rmm__ds_block_index_insert(&shard->index, addr, record);
   pthread_mutex_unlock(&shard->lock);
 }
 
 rmm_status_t rmm__so_deallocate(rmm__so_t *so, void *ptr, size_t size, rmm_stream_t stream)
 {
-  rmm_ds_block_record_t record;
+  rmm__ds_block_record_t record;
   rmm_status_t status = unrecord(so, ptr, size, &record);
   if (status != RMM_SUCCESS)
     return status;
@@ -995,7 +995,7 @@ rmm_status_t rmm__so_deallocate(rmm__so_t *so, void *ptr, size_t size, rmm_strea
       status = rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to free %p; nothing was freed", so->family->name,
                          ptr);
     if (status == RMM_SUCCESS)
-      so->family->bag_put(list->bag, (rmm_ds_free_block_t){(uintptr_t)ptr, record.size, record.chunk});
+      so->family->bag_put(list->bag, (rmm__ds_free_block_t){(uintptr_t)ptr, record.size, record.chunk});
     pthread_mutex_unlock(&list->lock);
   }
   if (status != RMM_SUCCESS) {
@@ -1045,14 +1045,14 @@ static size_t shrink_range(rmm__so_t *so)
 {
   while (so->growing)
     pthread_cond_wait(&so->grown, &so->lock);
-  rmm_ds_free_block_t tail;
+  rmm__ds_free_block_t tail;
   size_t bytes = rmm__vmm_shrinkable(so->vmm, free_tail(so, &tail));
   if (bytes == 0)
     return 0;
   /* The head of the tail stays free; removing and re-adding a smaller block needs no new node. */
   so->family->bag_remove_chunk(so, so->clean, tail.addr, tail.size);
   if (tail.size > bytes)
-    so->family->bag_put(so->clean, (rmm_ds_free_block_t){tail.addr, tail.size - bytes, 0});
+    so->family->bag_put(so->clean, (rmm__ds_free_block_t){tail.addr, tail.size - bytes, 0});
   chunk_at(so, 0)->size -= bytes;
   so->reserved -= bytes;
   so->growing = true;
@@ -1142,7 +1142,7 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
 static void snapshot_bag(const rmm__so_family_t *family, const void *bag, rmm_stream_t stream, rmm__snapshot_t *snap)
 {
   uintptr_t cursor = 0;
-  rmm_ds_free_block_t block;
+  rmm__ds_free_block_t block;
   while (family->bag_next(bag, &cursor, &block))
     rmm__snapshot_block(snap, (void *)block.addr, block.size, 0, false, stream);
 }
@@ -1169,8 +1169,8 @@ void rmm__so_snapshot(rmm__so_t *so, rmm__snapshot_t *snap)
     pthread_mutex_lock(&shard->lock);
     size_t cursor = 0;
     uintptr_t addr;
-    rmm_ds_block_record_t record;
-    while (rmm_ds_block_index_next(&shard->index, &cursor, &addr, &record))
+    rmm__ds_block_record_t record;
+    while (rmm__ds_block_index_next(&shard->index, &cursor, &addr, &record))
       rmm__snapshot_block(snap, (void *)addr, record.size, record.requested, true, (rmm_stream_t)record.stream);
     pthread_mutex_unlock(&shard->lock);
   }
@@ -1318,7 +1318,7 @@ static void fini(rmm__so_t *so, bool initialised)
     if (so->device)
       rmm__stream_listener_remove(&so->listener);
     for (size_t i = 0; i < RMM__SO_SHARDS; i++) {
-      rmm_ds_block_index_fini(&so->shards[i].index);
+      rmm__ds_block_index_fini(&so->shards[i].index);
       pthread_mutex_destroy(&so->shards[i].lock);
     }
     pthread_cond_destroy(&so->grown);

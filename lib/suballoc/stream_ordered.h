@@ -55,20 +55,20 @@ typedef struct rmm__so_family {
   void (*bag_init)(void *bag);
   void (*bag_fini)(void *bag);
   bool (*bag_reserve)(void *bag, size_t extra); /* room for `extra` more puts */
-  bool (*bag_take)(void *bag, size_t size, rmm_ds_free_block_t *out);
-  void (*bag_put)(void *bag, rmm_ds_free_block_t block); /* after bag_reserve */
+  bool (*bag_take)(void *bag, size_t size, rmm__ds_free_block_t *out);
+  void (*bag_put)(void *bag, rmm__ds_free_block_t block); /* after bag_reserve */
   bool (*bag_move_all)(void *dst, void *src);            /* false: what was not moved stays in src */
   size_t (*bag_count)(const void *bag);
   size_t (*bag_bytes)(const void *bag);
   size_t (*bag_largest)(const void *bag);
   /* Walks the bag: `*cursor` starts at 0. */
-  bool (*bag_next)(const void *bag, uintptr_t *cursor, rmm_ds_free_block_t *out);
+  bool (*bag_next)(const void *bag, uintptr_t *cursor, rmm__ds_free_block_t *out);
   /* Puts a new chunk's memory in the bag; false when host memory ran out (nothing changed). */
   bool (*bag_add_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk);
   /* Removes a chunk's memory from the bag when all of it is there; false (nothing changed) otherwise. */
   bool (*bag_remove_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size);
   /* The highest addressed block, for a range that grows and shrinks at its end; optional. */
-  bool (*bag_last)(const void *bag, rmm_ds_free_block_t *out);
+  bool (*bag_last)(const void *bag, rmm__ds_free_block_t *out);
   /* How much to ask the upstream for when `size` bytes are missing and `room` may still be had. */
   size_t (*chunk_size)(const rmm__so_t *so, size_t size, size_t room);
   /* Sets the message of a request that cannot be served (the lock is not held). */
@@ -100,7 +100,7 @@ enum { RMM__SO_SHARDS = 64, RMM__SO_CHUNK_PAGE = 256, RMM__SO_CHUNK_PAGES = 1024
 /* One part of the index of blocks handed out, on a cache line of its own. */
 typedef struct rmm__so_shard {
   alignas(64) pthread_mutex_t lock;
-  rmm_ds_block_index_t index;
+  rmm__ds_block_index_t index;
 } rmm__so_shard_t;
 
 struct rmm__so {

@@ -112,19 +112,19 @@ static bool policy_allows(const size_t *free_sizes, size_t count, size_t bytes, 
 
 /* ---- arena_heap: fixed cases --------------------------------------------- */
 
-#define ALLOC_OK(heap, bytes, out) CHECK_EQ(arena_heap_allocate((heap), (bytes), (out)), ARENA_HEAP_OK)
+#define ALLOC_OK(heap, bytes, out) CHECK_EQ(rmm__arena_heap_allocate((heap), (bytes), (out)), ARENA_HEAP_OK)
 
 START_TEST(heap_exact)
 {
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t span;
   make_span(&span, BASE, MIB);
-  CHECK(arena_heap_add_span(&heap, &span));
+  CHECK(rmm__arena_heap_add_span(&heap, &span));
   CHECK_EQ(heap.span_count, 1);
   CHECK_EQ(heap.free_bytes, MIB);
   CHECK_EQ(heap.free_blocks, 1);
-  CHECK_EQ(arena_heap_largest_free(&heap), MIB);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), MIB);
 
   /* Blocks come out back to back from the span's base, each exactly as large as asked. */
   uintptr_t a, b, c, d;
@@ -137,35 +137,35 @@ START_TEST(heap_exact)
   CHECK_EQ(span.used, MIB);
   CHECK_EQ(heap.free_bytes, 0);
   CHECK_EQ(heap.free_blocks, 0);
-  CHECK_EQ(arena_heap_largest_free(&heap), 0);
-  CHECK_EQ(arena_heap_allocate(&heap, G, &d), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 0);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, G, &d), ARENA_HEAP_NO_FIT);
 
   /* A freed block is reused as it was. */
-  CHECK_EQ(arena_heap_free(&heap, b, 2 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, b, 2 * G), ARENA_HEAP_FREED);
   CHECK_EQ(span.used, MIB - 2 * G);
   CHECK_EQ(heap.free_blocks, 1);
-  CHECK_EQ(arena_heap_largest_free(&heap), 2 * G);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 2 * G);
   ALLOC_OK(&heap, 2 * G, &d);
   CHECK_EQ(d, b);
 
   /* Wrong sizes, addresses inside blocks or outside the span, and NULL change nothing. */
-  CHECK_EQ(arena_heap_free(&heap, b, G), ARENA_HEAP_WRONG_SIZE);
-  CHECK_EQ(arena_heap_free(&heap, b, 3 * G), ARENA_HEAP_WRONG_SIZE);
-  CHECK_EQ(arena_heap_free(&heap, b + G, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(&heap, c + G, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(&heap, BASE + MIB, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(&heap, BASE - G, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(&heap, 0, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, b, G), ARENA_HEAP_WRONG_SIZE);
+  CHECK_EQ(rmm__arena_heap_free(&heap, b, 3 * G), ARENA_HEAP_WRONG_SIZE);
+  CHECK_EQ(rmm__arena_heap_free(&heap, b + G, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, c + G, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, BASE + MIB, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, BASE - G, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, 0, G), ARENA_HEAP_NOT_FOUND);
   CHECK_EQ(span.used, MIB);
   CHECK_EQ(heap.free_bytes, 0);
   CHECK_EQ(heap.allocated, 3);
 
   /* A double free is refused. */
-  CHECK_EQ(arena_heap_free(&heap, a, G), ARENA_HEAP_FREED);
-  CHECK_EQ(arena_heap_free(&heap, a, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, a, G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, a, G), ARENA_HEAP_NOT_FOUND);
   CHECK_EQ(heap.free_bytes, G);
   CHECK_EQ(heap.allocated, 2);
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -173,24 +173,24 @@ END_TEST
 START_TEST(heap_empty)
 {
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   uintptr_t a;
-  CHECK_EQ(arena_heap_allocate(&heap, G, &a), ARENA_HEAP_NO_FIT);
-  CHECK_EQ(arena_heap_free(&heap, BASE, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(&heap, 0, G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_largest_free(&heap), 0);
-  arena_heap_destroy(&heap);
-  arena_heap_destroy(&heap);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, G, &a), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_free(&heap, BASE, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(&heap, 0, G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 0);
+  rmm__arena_heap_fini(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
 START_TEST(heap_coalesce)
 {
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t span;
   make_span(&span, BASE, MIB);
-  CHECK(arena_heap_add_span(&heap, &span));
+  CHECK(rmm__arena_heap_add_span(&heap, &span));
   uintptr_t a, b, c, d, e;
   ALLOC_OK(&heap, G, &a);
   ALLOC_OK(&heap, 2 * G, &b);
@@ -199,32 +199,32 @@ START_TEST(heap_coalesce)
   ALLOC_OK(&heap, MIB - 10 * G, &e); /* the span is full */
 
   /* b and c merge into one block; a then merges with it from the left. */
-  CHECK_EQ(arena_heap_free(&heap, b, 2 * G), ARENA_HEAP_FREED);
-  CHECK_EQ(arena_heap_free(&heap, c, 3 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, b, 2 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, c, 3 * G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 1);
-  CHECK_EQ(arena_heap_largest_free(&heap), 5 * G);
-  CHECK_EQ(arena_heap_free(&heap, a, G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 5 * G);
+  CHECK_EQ(rmm__arena_heap_free(&heap, a, G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 1);
   CHECK_EQ(heap.free_bytes, 6 * G);
-  CHECK_EQ(arena_heap_largest_free(&heap), 6 * G);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 6 * G);
 
   /* The merged block is one: a request of its whole size gets it at a's address. */
   uintptr_t merged;
   ALLOC_OK(&heap, 6 * G, &merged);
   CHECK_EQ(merged, a);
   CHECK_EQ(heap.free_blocks, 0);
-  CHECK_EQ(arena_heap_free(&heap, merged, 6 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, merged, 6 * G), ARENA_HEAP_FREED);
 
   /* e is not adjacent to the free block: two blocks, until d joins them. */
-  CHECK_EQ(arena_heap_free(&heap, e, MIB - 10 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_free(&heap, e, MIB - 10 * G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 2);
-  CHECK_EQ(arena_heap_largest_free(&heap), MIB - 10 * G);
-  CHECK_EQ(arena_heap_free(&heap, d, 4 * G), ARENA_HEAP_FREED);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), MIB - 10 * G);
+  CHECK_EQ(rmm__arena_heap_free(&heap, d, 4 * G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 1);
   CHECK_EQ(heap.free_bytes, MIB);
-  CHECK_EQ(arena_heap_largest_free(&heap), MIB);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), MIB);
   CHECK_EQ(span.used, 0);
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -232,16 +232,16 @@ END_TEST
 START_TEST(heap_no_coalesce_across_spans)
 {
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t low, high;
   make_span(&low, BASE, MIB);
   make_span(&high, BASE + MIB, MIB);
-  CHECK(arena_heap_add_span(&heap, &low));
-  CHECK(arena_heap_add_span(&heap, &high));
+  CHECK(rmm__arena_heap_add_span(&heap, &low));
+  CHECK(rmm__arena_heap_add_span(&heap, &high));
   CHECK_EQ(heap.free_blocks, 2);
-  CHECK_EQ(arena_heap_largest_free(&heap), MIB);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), MIB);
   uintptr_t x;
-  CHECK_EQ(arena_heap_allocate(&heap, 2 * MIB, &x), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, 2 * MIB, &x), ARENA_HEAP_NO_FIT);
 
   /* Fill both, each with a large block and a granule, in whatever order the heap picks. */
   uintptr_t blocks[4];
@@ -259,7 +259,7 @@ START_TEST(heap_no_coalesce_across_spans)
   int seam = 0;
   for (int i = 0; i < 4; i++) {
     if (blocks[i] + sizes[i] == BASE + MIB || blocks[i] == BASE + MIB) {
-      CHECK_EQ(arena_heap_free(&heap, blocks[i], sizes[i]), ARENA_HEAP_FREED);
+      CHECK_EQ(rmm__arena_heap_free(&heap, blocks[i], sizes[i]), ARENA_HEAP_FREED);
       seam_bytes += sizes[i];
       seam_largest = sizes[i] > seam_largest ? sizes[i] : seam_largest;
       seam++;
@@ -268,20 +268,20 @@ START_TEST(heap_no_coalesce_across_spans)
   CHECK_EQ(seam, 2);
   CHECK_EQ(heap.free_bytes, seam_bytes);
   CHECK_EQ(heap.free_blocks, 2);
-  CHECK_EQ(arena_heap_largest_free(&heap), seam_largest);
-  CHECK_EQ(arena_heap_allocate(&heap, seam_bytes, &x), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), seam_largest);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, seam_bytes, &x), ARENA_HEAP_NO_FIT);
 
   /* Free everything: one block per span, never one of 2 MiB. */
   for (int i = 0; i < 4; i++)
     if (blocks[i] + sizes[i] != BASE + MIB && blocks[i] != BASE + MIB)
-      CHECK_EQ(arena_heap_free(&heap, blocks[i], sizes[i]), ARENA_HEAP_FREED);
+      CHECK_EQ(rmm__arena_heap_free(&heap, blocks[i], sizes[i]), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 2);
   CHECK_EQ(heap.free_bytes, 2 * MIB);
-  CHECK_EQ(arena_heap_largest_free(&heap), MIB);
-  CHECK_EQ(arena_heap_allocate(&heap, MIB + G, &x), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), MIB);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, MIB + G, &x), ARENA_HEAP_NO_FIT);
   CHECK_EQ(low.used, 0);
   CHECK_EQ(high.used, 0);
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -290,11 +290,11 @@ START_TEST(heap_span_whole_again)
 {
   uint64_t rng = 0x5eed0000u + (uint64_t)_i;
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t span;
   size_t span_size = 2 * MIB + 17 * G;
   make_span(&span, BASE, span_size);
-  CHECK(arena_heap_add_span(&heap, &span));
+  CHECK(rmm__arena_heap_add_span(&heap, &span));
 
   enum { MAX_BLOCKS = 4096 };
   static uintptr_t addresses[MAX_BLOCKS];
@@ -318,13 +318,13 @@ START_TEST(heap_span_whole_again)
   shuffle(&rng, order, count);
   for (size_t i = 0; i < count; i++) {
     size_t k = order[i];
-    CHECK_EQ(arena_heap_free(&heap, addresses[k], sizes[k]), ARENA_HEAP_FREED);
+    CHECK_EQ(rmm__arena_heap_free(&heap, addresses[k], sizes[k]), ARENA_HEAP_FREED);
   }
   CHECK_EQ(heap.allocated, 0);
   CHECK_EQ(span.used, 0);
   CHECK_EQ(heap.free_blocks, 1);
   CHECK_EQ(heap.free_bytes, span_size);
-  CHECK_EQ(arena_heap_largest_free(&heap), span_size);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), span_size);
   CHECK(span.blocks != NULL);
   CHECK_EQ(span.blocks->address, BASE);
   CHECK_EQ(span.blocks->size, span_size);
@@ -332,21 +332,21 @@ START_TEST(heap_span_whole_again)
   CHECK(span.blocks->prev_phys == NULL && span.blocks->next_phys == NULL);
 
   /* Then the span leaves the heap, and with it every free byte. */
-  arena_heap_remove_span(&heap, &span);
+  rmm__arena_heap_remove_span(&heap, &span);
   CHECK_EQ(heap.span_count, 0);
   CHECK(heap.spans == NULL);
   CHECK_EQ(heap.free_bytes, 0);
   CHECK_EQ(heap.free_blocks, 0);
   CHECK_EQ(heap.fl_map, 0);
-  CHECK_EQ(arena_heap_largest_free(&heap), 0);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), 0);
   uintptr_t x;
-  CHECK_EQ(arena_heap_allocate(&heap, G, &x), ARENA_HEAP_NO_FIT);
+  CHECK_EQ(rmm__arena_heap_allocate(&heap, G, &x), ARENA_HEAP_NO_FIT);
 
   /* It can come back, whole. */
-  CHECK(arena_heap_add_span(&heap, &span));
+  CHECK(rmm__arena_heap_add_span(&heap, &span));
   ALLOC_OK(&heap, span_size, &x);
   CHECK_EQ(x, BASE);
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -354,14 +354,14 @@ END_TEST
 START_TEST(heap_remove_middle_span)
 {
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t spans[3];
   for (int i = 0; i < 3; i++) {
     make_span(&spans[i], BASE + (uintptr_t)i * 4 * MIB, (size_t)(i + 1) * MIB);
-    CHECK(arena_heap_add_span(&heap, &spans[i]));
+    CHECK(rmm__arena_heap_add_span(&heap, &spans[i]));
   }
   CHECK_EQ(heap.span_count, 3);
-  arena_heap_remove_span(&heap, &spans[1]);
+  rmm__arena_heap_remove_span(&heap, &spans[1]);
   CHECK_EQ(heap.span_count, 2);
   CHECK_EQ(heap.free_bytes, 4 * MIB);
   CHECK_EQ(heap.free_blocks, 2);
@@ -375,8 +375,8 @@ START_TEST(heap_remove_middle_span)
   /* A request of 2 MiB now fits only the 3 MiB span. */
   uintptr_t x;
   ALLOC_OK(&heap, 2 * MIB, &x);
-  CHECK_EQ(x, arena_span_base(&spans[2]));
-  arena_heap_destroy(&heap);
+  CHECK_EQ(x, rmm__arena_span_base(&spans[2]));
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -402,16 +402,16 @@ START_TEST(heap_size_classes)
 
   for (size_t i = 0; i < count; i++) {
     arena_heap_t heap;
-    arena_heap_init(&heap);
+    rmm__arena_heap_init(&heap);
     arena_span_t span;
     make_span(&span, BASE, sizes[i] * G);
-    CHECK(arena_heap_add_span(&heap, &span));
+    CHECK(rmm__arena_heap_add_span(&heap, &span));
     unsigned fl, sl;
     class_index(sizes[i], &fl, &sl);
     CHECK_MSG(heap.fl_map == 1u << fl && heap.sl_map[fl] == 1u << sl && heap.classes[fl][sl] == span.blocks,
               "a free block of %zu granules is not in class (%u, %u)", sizes[i], fl, sl);
-    CHECK_EQ(arena_heap_largest_free(&heap), sizes[i] * G);
-    arena_heap_destroy(&heap);
+    CHECK_EQ(rmm__arena_heap_largest_free(&heap), sizes[i] * G);
+    rmm__arena_heap_fini(&heap);
   }
 
   /* Free blocks of sizes one granule below, at and above a boundary size, each in a
@@ -420,7 +420,7 @@ START_TEST(heap_size_classes)
     size_t n = sizes[i];
     for (size_t req = n > 2 ? n - 2 : 1; req <= n + 2; req++) {
       arena_heap_t heap;
-      arena_heap_init(&heap);
+      rmm__arena_heap_init(&heap);
       arena_span_t spans[3];
       size_t free_sizes[3];
       size_t kinds = 0;
@@ -429,11 +429,11 @@ START_TEST(heap_size_classes)
           continue;
         free_sizes[kinds] = (n + k - 1) * G;
         make_span(&spans[kinds], BASE + (uintptr_t)k * ((size_t)1 << 40), free_sizes[kinds]);
-        CHECK(arena_heap_add_span(&heap, &spans[kinds]));
+        CHECK(rmm__arena_heap_add_span(&heap, &spans[kinds]));
         kinds++;
       }
       uintptr_t at;
-      arena_heap_result_t result = arena_heap_allocate(&heap, req * G, &at);
+      arena_heap_result_t result = rmm__arena_heap_allocate(&heap, req * G, &at);
       size_t largest = 0;
       for (size_t k = 0; k < kinds; k++)
         largest = free_sizes[k] > largest ? free_sizes[k] : largest;
@@ -444,12 +444,12 @@ START_TEST(heap_size_classes)
         CHECK_MSG(result == ARENA_HEAP_OK, "%zu granules not served, largest free %zu", req, largest / G);
         size_t chosen = 0;
         for (size_t k = 0; k < kinds; k++)
-          if (arena_span_base(&spans[k]) == at)
+          if (rmm__arena_span_base(&spans[k]) == at)
             chosen = free_sizes[k];
         CHECK_MSG(chosen >= req * G && policy_allows(free_sizes, kinds, req * G, chosen),
                   "%zu granules served from a block of %zu (blocks near %zu)", req, chosen / G, n);
       }
-      arena_heap_destroy(&heap);
+      rmm__arena_heap_fini(&heap);
     }
   }
 }
@@ -462,19 +462,19 @@ START_TEST(heap_largest_in_class)
   size_t small = 4096 * G, large = (4096 + 100) * G;
   for (int order = 0; order < 2; order++) {
     arena_heap_t heap;
-    arena_heap_init(&heap);
+    rmm__arena_heap_init(&heap);
     arena_span_t a, b;
     make_span(&a, BASE, order == 0 ? small : large);
     make_span(&b, BASE + 64 * MIB, order == 0 ? large : small);
-    CHECK(arena_heap_add_span(&heap, &a));
-    CHECK(arena_heap_add_span(&heap, &b));
-    CHECK_EQ(arena_heap_largest_free(&heap), large);
+    CHECK(rmm__arena_heap_add_span(&heap, &a));
+    CHECK(rmm__arena_heap_add_span(&heap, &b));
+    CHECK_EQ(rmm__arena_heap_largest_free(&heap), large);
     /* A request between the two sizes must find the larger one (same class, scanned). */
     uintptr_t x;
     ALLOC_OK(&heap, small + G, &x);
-    CHECK_EQ(x, arena_span_base(order == 0 ? &b : &a));
-    CHECK_EQ(arena_heap_largest_free(&heap), small);
-    arena_heap_destroy(&heap);
+    CHECK_EQ(x, rmm__arena_span_base(order == 0 ? &b : &a));
+    CHECK_EQ(rmm__arena_heap_largest_free(&heap), small);
+    rmm__arena_heap_fini(&heap);
   }
 }
 END_TEST
@@ -485,10 +485,10 @@ START_TEST(heap_many_blocks)
   enum { BLOCKS = 16384 };
   static uintptr_t addresses[BLOCKS];
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   arena_span_t span;
   make_span(&span, BASE, BLOCKS * G);
-  CHECK(arena_heap_add_span(&heap, &span));
+  CHECK(rmm__arena_heap_add_span(&heap, &span));
   for (size_t i = 0; i < BLOCKS; i++) {
     ALLOC_OK(&heap, G, &addresses[i]);
     CHECK_EQ(addresses[i], BASE + i * G);
@@ -496,18 +496,18 @@ START_TEST(heap_many_blocks)
   CHECK_EQ(heap.allocated, BLOCKS);
   CHECK(heap.allocated * 2 <= heap.slot_mask + 1);
   for (size_t i = 0; i < BLOCKS; i += 2)
-    CHECK_EQ(arena_heap_free(&heap, addresses[i], G), ARENA_HEAP_FREED);
+    CHECK_EQ(rmm__arena_heap_free(&heap, addresses[i], G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, BLOCKS / 2);
-  CHECK_EQ(arena_heap_largest_free(&heap), G);
+  CHECK_EQ(rmm__arena_heap_largest_free(&heap), G);
   /* Every remaining block is still found, and every freed one refused. */
   for (size_t i = 0; i < BLOCKS; i++)
-    CHECK_EQ(arena_heap_free(&heap, addresses[i], 2 * G), i % 2 == 0 ? ARENA_HEAP_NOT_FOUND : ARENA_HEAP_WRONG_SIZE);
+    CHECK_EQ(rmm__arena_heap_free(&heap, addresses[i], 2 * G), i % 2 == 0 ? ARENA_HEAP_NOT_FOUND : ARENA_HEAP_WRONG_SIZE);
   for (size_t i = 1; i < BLOCKS; i += 2)
-    CHECK_EQ(arena_heap_free(&heap, addresses[i], G), ARENA_HEAP_FREED);
+    CHECK_EQ(rmm__arena_heap_free(&heap, addresses[i], G), ARENA_HEAP_FREED);
   CHECK_EQ(heap.free_blocks, 1);
   CHECK_EQ(heap.free_bytes, BLOCKS * G);
   CHECK_EQ(heap.allocated, 0);
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
 }
 END_TEST
 
@@ -576,7 +576,7 @@ static void model_check(model_t *m, const arena_heap_t *heap, size_t live)
     largest = m->runs[i] > largest ? m->runs[i] : largest;
   CHECK_EQ(heap->free_bytes, total);
   CHECK_EQ(heap->free_blocks, m->run_count);
-  CHECK_EQ(arena_heap_largest_free(heap), largest);
+  CHECK_EQ(rmm__arena_heap_largest_free(heap), largest);
   CHECK_EQ(heap->allocated, live);
   for (int s = 0; s < MODEL_SPANS; s++)
     if (m->present[s])
@@ -610,7 +610,7 @@ static void model_allocate(model_t *m, arena_heap_t *heap, uint64_t *rng, live_b
     largest = m->runs[i] > largest ? m->runs[i] : largest;
 
   uintptr_t at;
-  arena_heap_result_t result = arena_heap_allocate(heap, bytes, &at);
+  arena_heap_result_t result = rmm__arena_heap_allocate(heap, bytes, &at);
   if (largest < bytes) {
     CHECK_EQ(result, ARENA_HEAP_NO_FIT);
     return;
@@ -642,12 +642,12 @@ static void model_free(model_t *m, arena_heap_t *heap, uint64_t *rng, live_block
   live_block_t block = live[k];
   /* Now and then, first a free the heap must refuse. */
   if (below(rng, 8) == 0)
-    CHECK_EQ(arena_heap_free(heap, block.address, block.size + G), ARENA_HEAP_WRONG_SIZE);
+    CHECK_EQ(rmm__arena_heap_free(heap, block.address, block.size + G), ARENA_HEAP_WRONG_SIZE);
   if (below(rng, 8) == 0 && block.size > G)
-    CHECK_EQ(arena_heap_free(heap, block.address + G, block.size - G), ARENA_HEAP_NOT_FOUND);
-  CHECK_EQ(arena_heap_free(heap, block.address, block.size), ARENA_HEAP_FREED);
+    CHECK_EQ(rmm__arena_heap_free(heap, block.address + G, block.size - G), ARENA_HEAP_NOT_FOUND);
+  CHECK_EQ(rmm__arena_heap_free(heap, block.address, block.size), ARENA_HEAP_FREED);
   if (below(rng, 8) == 0)
-    CHECK_EQ(arena_heap_free(heap, block.address, block.size), ARENA_HEAP_NOT_FOUND);
+    CHECK_EQ(rmm__arena_heap_free(heap, block.address, block.size), ARENA_HEAP_NOT_FOUND);
   int s = model_span_of(m, block.address);
   CHECK(s >= 0);
   size_t first = (block.address - model_base(s)) / G;
@@ -664,12 +664,12 @@ static void model_toggle_span(model_t *m, arena_heap_t *heap, uint64_t *rng)
   int s = (int)below(rng, MODEL_SPANS);
   if (!m->present[s]) {
     make_span(&m->spans[s], model_base(s), model_span_granules[s] * G);
-    CHECK(arena_heap_add_span(heap, &m->spans[s]));
+    CHECK(rmm__arena_heap_add_span(heap, &m->spans[s]));
     m->present[s] = true;
     return;
   }
   if (m->spans[s].used == 0) {
-    arena_heap_remove_span(heap, &m->spans[s]);
+    rmm__arena_heap_remove_span(heap, &m->spans[s]);
     m->present[s] = false;
   }
 }
@@ -690,10 +690,10 @@ START_TEST(heap_randomized)
   size_t live_count = 0;
   uint32_t next_id = 1;
   arena_heap_t heap;
-  arena_heap_init(&heap);
+  rmm__arena_heap_init(&heap);
   for (int s = 0; s < MODEL_SPANS; s++) {
     make_span(&m.spans[s], model_base(s), model_span_granules[s] * G);
-    CHECK(arena_heap_add_span(&heap, &m.spans[s]));
+    CHECK(rmm__arena_heap_add_span(&heap, &m.spans[s]));
     m.present[s] = true;
   }
 
@@ -720,7 +720,7 @@ START_TEST(heap_randomized)
   CHECK_EQ(heap.free_blocks, present);
   CHECK_EQ(heap.span_count, present);
 
-  arena_heap_destroy(&heap);
+  rmm__arena_heap_fini(&heap);
   free(live);
   for (int s = 0; s < MODEL_SPANS; s++)
     free(m.owner[s]);
@@ -733,7 +733,7 @@ static void check_free_totals(const arena_spans_t *spans, size_t bytes, size_t c
 {
   CHECK_EQ(spans->free_bytes, bytes);
   CHECK_EQ(spans->free_spans, count);
-  CHECK_EQ(arena_spans_largest_free(spans), largest);
+  CHECK_EQ(rmm__arena_spans_largest_free(spans), largest);
 }
 
 /*
@@ -743,10 +743,10 @@ static void check_free_totals(const arena_spans_t *spans, size_t bytes, size_t c
 static void check_find(const arena_spans_t *spans, uintptr_t address, const arena_span_t *span)
 {
   arena_span_t *candidates[2] = {NULL, NULL};
-  size_t found = arena_spans_find(spans, address, candidates);
+  size_t found = rmm__arena_spans_find(spans, address, candidates);
   size_t holding = 0;
   for (size_t i = 0; i < found; i++) {
-    CHECK_MSG(arena_span_contains(candidates[i], address), "find(%#jx) gave a span not holding it",
+    CHECK_MSG(rmm__arena_span_contains(candidates[i], address), "find(%#jx) gave a span not holding it",
               (uintmax_t)address);
     holding += candidates[i] == span;
   }
@@ -760,46 +760,46 @@ START_TEST(spans_take_give)
 {
   arena_spans_t spans;
   size_t size = 8 * MIB + 3 * G;
-  CHECK(arena_spans_init(&spans, BASE, size));
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
   check_free_totals(&spans, size, 1, size);
   int owner_a, owner_b;
 
   /* Small requests get ARENA_SPAN_MIN, from the lowest address on. */
-  arena_span_t *a = arena_spans_take(&spans, G, &owner_a, ARENA_COVER_ALL);
+  arena_span_t *a = rmm__arena_spans_take(&spans, G, &owner_a, ARENA_COVER_ALL);
   CHECK(a != NULL);
-  CHECK_EQ(arena_span_base(a), BASE);
-  CHECK_EQ(arena_span_size(a), ARENA_SPAN_MIN);
+  CHECK_EQ(rmm__arena_span_base(a), BASE);
+  CHECK_EQ(rmm__arena_span_size(a), ARENA_SPAN_MIN);
   CHECK(a->live);
   CHECK(atomic_load(&a->owner) == &owner_a);
   check_free_totals(&spans, size - MIB, 1, size - MIB);
 
-  arena_span_t *b = arena_spans_take(&spans, 3 * MIB + 2 * G, &owner_b, ARENA_COVER_ALL);
+  arena_span_t *b = rmm__arena_spans_take(&spans, 3 * MIB + 2 * G, &owner_b, ARENA_COVER_ALL);
   CHECK(b != NULL);
-  CHECK_EQ(arena_span_base(b), BASE + MIB);
-  CHECK_EQ(arena_span_size(b), 3 * MIB + 2 * G);
+  CHECK_EQ(rmm__arena_span_base(b), BASE + MIB);
+  CHECK_EQ(rmm__arena_span_size(b), 3 * MIB + 2 * G);
   check_free_totals(&spans, size - 4 * MIB - 2 * G, 1, size - 4 * MIB - 2 * G);
 
   /* Nothing larger than what is free. */
-  CHECK(arena_spans_take(&spans, size - 4 * MIB, NULL, ARENA_COVER_ALL) == NULL);
-  CHECK(arena_spans_take(&spans, SIZE_MAX, NULL, ARENA_COVER_ALL) == NULL);
+  CHECK(rmm__arena_spans_take(&spans, size - 4 * MIB, NULL, ARENA_COVER_ALL) == NULL);
+  CHECK(rmm__arena_spans_take(&spans, SIZE_MAX, NULL, ARENA_COVER_ALL) == NULL);
 
   /* a comes back alone (b separates it from the free tail), then b joins them all. */
-  arena_spans_give(&spans, a);
+  rmm__arena_spans_give(&spans, a);
   check_free_totals(&spans, size - 3 * MIB - 2 * G, 2, size - 4 * MIB - 2 * G);
   CHECK(!a->live);
   CHECK(atomic_load(&a->owner) == NULL);
-  arena_spans_give(&spans, b);
+  rmm__arena_spans_give(&spans, b);
   check_free_totals(&spans, size, 1, size);
 
   /* The whole range can be taken again at once. */
-  arena_span_t *all = arena_spans_take(&spans, size, NULL, ARENA_COVER_BASE);
+  arena_span_t *all = rmm__arena_spans_take(&spans, size, NULL, ARENA_COVER_BASE);
   CHECK(all != NULL);
-  CHECK_EQ(arena_span_base(all), BASE);
-  CHECK_EQ(arena_span_size(all), size);
+  CHECK_EQ(rmm__arena_span_base(all), BASE);
+  CHECK_EQ(rmm__arena_span_size(all), size);
   check_free_totals(&spans, 0, 0, 0);
-  arena_spans_give(&spans, all);
+  rmm__arena_spans_give(&spans, all);
   check_free_totals(&spans, size, 1, size);
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -808,29 +808,29 @@ START_TEST(spans_small_rest_stays)
 {
   arena_spans_t spans;
   size_t size = 2 * MIB + MIB / 2;
-  CHECK(arena_spans_init(&spans, BASE, size));
-  arena_span_t *s = arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
+  arena_span_t *s = rmm__arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
   CHECK(s != NULL);
-  CHECK_EQ(arena_span_size(s), size);
+  CHECK_EQ(rmm__arena_span_size(s), size);
   check_free_totals(&spans, 0, 0, 0);
-  CHECK(arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL) == NULL);
-  arena_spans_give(&spans, s);
+  CHECK(rmm__arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL) == NULL);
+  rmm__arena_spans_give(&spans, s);
 
   /* 3.25 MiB in 1 MiB takes: the third holds the last 1.25 MiB, and a fourth fails. */
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
   size = 3 * MIB + MIB / 4;
-  CHECK(arena_spans_init(&spans, BASE, size));
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
   arena_span_t *taken[3];
   for (int i = 0; i < 3; i++) {
-    taken[i] = arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
+    taken[i] = rmm__arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
     CHECK(taken[i] != NULL);
-    CHECK_EQ(arena_span_base(taken[i]), BASE + (uintptr_t)i * MIB);
+    CHECK_EQ(rmm__arena_span_base(taken[i]), BASE + (uintptr_t)i * MIB);
   }
-  CHECK_EQ(arena_span_size(taken[2]), size - 2 * MIB);
-  CHECK(arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL) == NULL);
+  CHECK_EQ(rmm__arena_span_size(taken[2]), size - 2 * MIB);
+  CHECK(rmm__arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL) == NULL);
   check_find(&spans, BASE + size - 1, taken[2]);
   check_find(&spans, BASE + size, NULL);
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -839,33 +839,33 @@ START_TEST(spans_first_fit)
 {
   enum { CHUNKS = 16 };
   arena_spans_t spans;
-  CHECK(arena_spans_init(&spans, BASE, CHUNKS * MIB));
+  CHECK(rmm__arena_spans_init(&spans, BASE, CHUNKS * MIB));
   arena_span_t *one[CHUNKS];
   for (int i = 0; i < CHUNKS; i++) {
-    one[i] = arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
+    one[i] = rmm__arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
     CHECK(one[i] != NULL);
   }
   /* Holes: [1] (1 MiB), [3,4] (2 MiB), [6,8] (3 MiB), [10,11] (2 MiB). */
   const int holes[] = {1, 3, 4, 6, 7, 8, 10, 11};
   for (size_t i = 0; i < sizeof holes / sizeof holes[0]; i++)
-    arena_spans_give(&spans, one[holes[i]]);
+    rmm__arena_spans_give(&spans, one[holes[i]]);
   check_free_totals(&spans, 8 * MIB, 4, 3 * MIB);
 
-  arena_span_t *s = arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
-  CHECK_EQ(arena_span_base(s), BASE + 3 * MIB);
-  s = arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
-  CHECK_EQ(arena_span_base(s), BASE + 6 * MIB);
-  CHECK_EQ(arena_span_size(s), 2 * MIB);
+  arena_span_t *s = rmm__arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
+  CHECK_EQ(rmm__arena_span_base(s), BASE + 3 * MIB);
+  s = rmm__arena_spans_take(&spans, 2 * MIB, NULL, ARENA_COVER_ALL);
+  CHECK_EQ(rmm__arena_span_base(s), BASE + 6 * MIB);
+  CHECK_EQ(rmm__arena_span_size(s), 2 * MIB);
   /* The 1 MiB left of the 3 MiB hole comes before the hole at 10. */
-  s = arena_spans_take(&spans, MIB + G, NULL, ARENA_COVER_ALL);
-  CHECK_EQ(arena_span_base(s), BASE + 10 * MIB);
-  s = arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL);
-  CHECK_EQ(arena_span_base(s), BASE + MIB);
-  s = arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL);
-  CHECK_EQ(arena_span_base(s), BASE + 8 * MIB);
+  s = rmm__arena_spans_take(&spans, MIB + G, NULL, ARENA_COVER_ALL);
+  CHECK_EQ(rmm__arena_span_base(s), BASE + 10 * MIB);
+  s = rmm__arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL);
+  CHECK_EQ(rmm__arena_span_base(s), BASE + MIB);
+  s = rmm__arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL);
+  CHECK_EQ(rmm__arena_span_base(s), BASE + 8 * MIB);
   check_free_totals(&spans, 0, 0, 0);
-  CHECK(arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL) == NULL);
-  arena_spans_destroy(&spans);
+  CHECK(rmm__arena_spans_take(&spans, 0, NULL, ARENA_COVER_ALL) == NULL);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -875,22 +875,22 @@ START_TEST(spans_merge_orders)
   static const int orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
   arena_spans_t spans;
   size_t size = 5 * MIB;
-  CHECK(arena_spans_init(&spans, BASE, size));
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
   arena_span_t *s[3];
-  s[0] = arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
-  s[1] = arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
-  s[2] = arena_spans_take(&spans, 2 * MIB + MIB / 2, NULL, ARENA_COVER_ALL);
+  s[0] = rmm__arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
+  s[1] = rmm__arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
+  s[2] = rmm__arena_spans_take(&spans, 2 * MIB + MIB / 2, NULL, ARENA_COVER_ALL);
   CHECK(s[0] != NULL && s[1] != NULL && s[2] != NULL);
   check_free_totals(&spans, 0, 0, 0);
-  size_t sizes[3] = {arena_span_size(s[0]), arena_span_size(s[1]), arena_span_size(s[2])};
+  size_t sizes[3] = {rmm__arena_span_size(s[0]), rmm__arena_span_size(s[1]), rmm__arena_span_size(s[2])};
   size_t freed = 0;
   for (int k = 0; k < 3; k++) {
-    arena_spans_give(&spans, s[orders[_i][k]]);
+    rmm__arena_spans_give(&spans, s[orders[_i][k]]);
     freed += sizes[orders[_i][k]];
     CHECK_EQ(spans.free_bytes, freed);
   }
   check_free_totals(&spans, size, 1, size);
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -899,22 +899,22 @@ START_TEST(spans_find_edges)
 {
   arena_spans_t spans;
   size_t size = 7 * MIB + MIB / 4;
-  CHECK(arena_spans_init(&spans, BASE, size));
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
   arena_span_t *s[4];
-  s[0] = arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
-  s[1] = arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
-  s[2] = arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
-  s[3] = arena_spans_take(&spans, 2 * MIB + G, NULL, ARENA_COVER_BASE);
+  s[0] = rmm__arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
+  s[1] = rmm__arena_spans_take(&spans, MIB + MIB / 2, NULL, ARENA_COVER_ALL);
+  s[2] = rmm__arena_spans_take(&spans, MIB, NULL, ARENA_COVER_ALL);
+  s[3] = rmm__arena_spans_take(&spans, 2 * MIB + G, NULL, ARENA_COVER_BASE);
   for (int i = 0; i < 4; i++)
     CHECK(s[i] != NULL);
-  uintptr_t free_from = arena_span_base(s[3]) + arena_span_size(s[3]);
+  uintptr_t free_from = rmm__arena_span_base(s[3]) + rmm__arena_span_size(s[3]);
 
   check_find(&spans, BASE - 1, NULL);
   check_find(&spans, 0, NULL);
   check_find(&spans, BASE + size, NULL);
   check_find(&spans, UINTPTR_MAX, NULL);
   for (int i = 0; i < 3; i++) {
-    uintptr_t base = arena_span_base(s[i]), end = base + arena_span_size(s[i]);
+    uintptr_t base = rmm__arena_span_base(s[i]), end = base + rmm__arena_span_size(s[i]);
     check_find(&spans, base, s[i]);
     check_find(&spans, base + G, s[i]);
     check_find(&spans, end - 1, s[i]);
@@ -923,10 +923,10 @@ START_TEST(spans_find_edges)
   }
   /* A span covered at its base only is found from its base; elsewhere find() may give
      nothing, but never a span that does not hold the address. */
-  check_find(&spans, arena_span_base(s[3]), s[3]);
+  check_find(&spans, rmm__arena_span_base(s[3]), s[3]);
   arena_span_t *candidates[2];
-  for (uintptr_t a = arena_span_base(s[3]); a < free_from; a += 64 * 1024) {
-    size_t found = arena_spans_find(&spans, a, candidates);
+  for (uintptr_t a = rmm__arena_span_base(s[3]); a < free_from; a += 64 * 1024) {
+    size_t found = rmm__arena_spans_find(&spans, a, candidates);
     for (size_t i = 0; i < found; i++)
       CHECK(candidates[i] == s[3]);
   }
@@ -934,14 +934,14 @@ START_TEST(spans_find_edges)
   check_find(&spans, BASE + size - 1, NULL);
 
   /* Given back, a span is no longer found. */
-  uintptr_t gone = arena_span_base(s[1]);
-  size_t gone_size = arena_span_size(s[1]);
-  arena_spans_give(&spans, s[1]);
+  uintptr_t gone = rmm__arena_span_base(s[1]);
+  size_t gone_size = rmm__arena_span_size(s[1]);
+  rmm__arena_spans_give(&spans, s[1]);
   check_find(&spans, gone, NULL);
   check_find(&spans, gone + gone_size - 1, NULL);
   check_find(&spans, gone - 1, s[0]);
   check_find(&spans, gone + gone_size, s[2]);
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -963,11 +963,11 @@ START_TEST(spans_init_near_size_max)
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     arena_spans_t spans;
-    if (arena_spans_init(&spans, cases[i].base, cases[i].size)) {
+    if (rmm__arena_spans_init(&spans, cases[i].base, cases[i].size)) {
       CHECK_MSG(spans.chunks >= cases[i].size / MIB && spans.chunks > 0,
                 "case %zu: %zu chunks for a range of %#zx bytes", i, spans.chunks, cases[i].size);
-      CHECK_EQ(arena_spans_largest_free(&spans), cases[i].size);
-      arena_spans_destroy(&spans);
+      CHECK_EQ(rmm__arena_spans_largest_free(&spans), cases[i].size);
+      rmm__arena_spans_fini(&spans);
     }
   }
 }
@@ -1012,8 +1012,8 @@ static void spans_model_check(const spans_model_t *m, const arena_spans_t *spans
       count++;
       largest = p->size > largest ? p->size : largest;
     } else {
-      CHECK_EQ(arena_span_base(p->live), p->base);
-      CHECK_EQ(arena_span_size(p->live), p->size);
+      CHECK_EQ(rmm__arena_span_base(p->live), p->base);
+      CHECK_EQ(rmm__arena_span_size(p->live), p->size);
     }
   }
   check_free_totals(spans, bytes, count, largest);
@@ -1035,14 +1035,14 @@ static void spans_model_take(spans_model_t *m, arena_spans_t *spans, uint64_t *r
   for (size_t i = 0; i < m->count && hole == SIZE_MAX; i++)
     if (m->pieces[i].live == NULL && m->pieces[i].size >= want)
       hole = i;
-  arena_span_t *span = arena_spans_take(spans, bytes, NULL, ARENA_COVER_ALL);
+  arena_span_t *span = rmm__arena_spans_take(spans, bytes, NULL, ARENA_COVER_ALL);
   if (hole == SIZE_MAX) {
     CHECK(span == NULL);
     return;
   }
   CHECK_MSG(span != NULL, "a take of %zu bytes failed with a free span of %zu", bytes, m->pieces[hole].size);
   piece_t *p = &m->pieces[hole];
-  CHECK_EQ(arena_span_base(span), p->base);
+  CHECK_EQ(rmm__arena_span_base(span), p->base);
   if (p->size - want >= ARENA_SPAN_MIN) {
     CHECK(m->count < MAX_PIECES);
     memmove(&m->pieces[hole + 1], &m->pieces[hole], (m->count - hole) * sizeof *p);
@@ -1064,7 +1064,7 @@ static void spans_model_give(spans_model_t *m, arena_spans_t *spans, uint64_t *r
   size_t pick = below(rng, live);
   for (size_t i = 0; i < m->count; i++) {
     if (m->pieces[i].live != NULL && pick-- == 0) {
-      arena_spans_give(spans, m->pieces[i].live);
+      rmm__arena_spans_give(spans, m->pieces[i].live);
       m->pieces[i].live = NULL;
       break;
     }
@@ -1078,7 +1078,7 @@ START_TEST(spans_randomized)
   static spans_model_t m;
   size_t size = 96 * MIB + 5 * G;
   arena_spans_t spans;
-  CHECK(arena_spans_init(&spans, BASE, size));
+  CHECK(rmm__arena_spans_init(&spans, BASE, size));
   m.count = 1;
   m.pieces[0] = (piece_t){.base = BASE, .size = size, .live = NULL};
   size_t steps = rmm_test_scaled(3000);
@@ -1094,7 +1094,7 @@ START_TEST(spans_randomized)
     spans_model_give(&m, &spans, &rng);
   spans_model_check(&m, &spans, &rng);
   check_free_totals(&spans, size, 1, size);
-  arena_spans_destroy(&spans);
+  rmm__arena_spans_fini(&spans);
 }
 END_TEST
 
@@ -1111,17 +1111,17 @@ static void *stream_value(size_t i) { return (void *)(uintptr_t)(0x1000 + 16 * i
 START_TEST(stream_map_basic)
 {
   arena_stream_map_t map;
-  arena_stream_map_init(&map);
-  CHECK(arena_stream_map_find(&map, 0) == NULL);
-  CHECK(arena_stream_map_find(&map, stream_key(5)) == NULL);
+  rmm__arena_stream_map_init(&map);
+  CHECK(rmm__arena_stream_map_find(&map, 0) == NULL);
+  CHECK(rmm__arena_stream_map_find(&map, stream_key(5)) == NULL);
   for (size_t i = 0; i < 8; i++) {
-    CHECK(arena_stream_map_insert(&map, stream_key(i), stream_value(i)));
+    CHECK(rmm__arena_stream_map_insert(&map, stream_key(i), stream_value(i)));
     for (size_t j = 0; j < 12; j++)
-      CHECK(arena_stream_map_find(&map, stream_key(j)) == (j <= i ? stream_value(j) : NULL));
+      CHECK(rmm__arena_stream_map_find(&map, stream_key(j)) == (j <= i ? stream_value(j) : NULL));
   }
-  arena_stream_map_destroy(&map);
-  CHECK(arena_stream_map_find(&map, stream_key(1)) == NULL);
-  arena_stream_map_destroy(&map);
+  rmm__arena_stream_map_fini(&map);
+  CHECK(rmm__arena_stream_map_find(&map, stream_key(1)) == NULL);
+  rmm__arena_stream_map_fini(&map);
 }
 END_TEST
 
@@ -1130,11 +1130,11 @@ START_TEST(stream_map_grow)
 {
   enum { KEYS = 5000 };
   arena_stream_map_t map;
-  arena_stream_map_init(&map);
+  rmm__arena_stream_map_init(&map);
   size_t tables = 0;
   const arena_stream_table_t *last = NULL;
   for (size_t i = 0; i < KEYS; i++) {
-    CHECK(arena_stream_map_insert(&map, stream_key(i), stream_value(i)));
+    CHECK(rmm__arena_stream_map_insert(&map, stream_key(i), stream_value(i)));
     const arena_stream_table_t *table = atomic_load(&map.table);
     if (table != last) {
       tables++;
@@ -1143,24 +1143,24 @@ START_TEST(stream_map_grow)
     }
     CHECK_EQ(table->count, i + 1);
     CHECK(table->count * 2 <= table->mask + 1);
-    CHECK(arena_stream_map_find(&map, stream_key(i)) == stream_value(i));
-    CHECK(arena_stream_map_find(&map, stream_key(i / 2)) == stream_value(i / 2));
+    CHECK(rmm__arena_stream_map_find(&map, stream_key(i)) == stream_value(i));
+    CHECK(rmm__arena_stream_map_find(&map, stream_key(i / 2)) == stream_value(i / 2));
   }
   CHECK(tables > 5);
   for (size_t i = 0; i < KEYS; i++)
-    CHECK(arena_stream_map_find(&map, stream_key(i)) == stream_value(i));
+    CHECK(rmm__arena_stream_map_find(&map, stream_key(i)) == stream_value(i));
   for (size_t i = KEYS; i < 2 * KEYS; i++)
-    CHECK(arena_stream_map_find(&map, stream_key(i)) == NULL);
+    CHECK(rmm__arena_stream_map_find(&map, stream_key(i)) == NULL);
 
   /* A reader still holding an older table finds what that table had. */
   for (arena_stream_table_t *old = atomic_load(&map.table)->older; old != NULL; old = old->older) {
     arena_stream_map_t view;
     atomic_init(&view.table, old);
     for (size_t i = 0; i < old->count; i++)
-      CHECK(arena_stream_map_find(&view, stream_key(i)) == stream_value(i));
-    CHECK(arena_stream_map_find(&view, stream_key(old->count)) == NULL);
+      CHECK(rmm__arena_stream_map_find(&view, stream_key(i)) == stream_value(i));
+    CHECK(rmm__arena_stream_map_find(&view, stream_key(old->count)) == NULL);
   }
-  arena_stream_map_destroy(&map);
+  rmm__arena_stream_map_fini(&map);
 }
 END_TEST
 
@@ -1189,9 +1189,9 @@ static void *map_reader(void *arg)
     if (published == 0)
       continue;
     size_t i = below(&rng, published);
-    if (arena_stream_map_find(&race->map, stream_key(i)) != stream_value(i))
+    if (rmm__arena_stream_map_find(&race->map, stream_key(i)) != stream_value(i))
       reader->wrong++;
-    if (arena_stream_map_find(&race->map, stream_key(race->keys + i)) != NULL)
+    if (rmm__arena_stream_map_find(&race->map, stream_key(race->keys + i)) != NULL)
       reader->wrong++;
     reader->lookups++;
   }
@@ -1202,7 +1202,7 @@ START_TEST(stream_map_concurrent_readers)
 {
   enum { READERS = 3 };
   static map_race_t race;
-  arena_stream_map_init(&race.map);
+  rmm__arena_stream_map_init(&race.map);
   atomic_init(&race.published, 0);
   atomic_init(&race.done, false);
   race.keys = rmm_test_scaled(20000);
@@ -1214,7 +1214,7 @@ START_TEST(stream_map_concurrent_readers)
   }
   bool inserted = true;
   for (size_t i = 0; i < race.keys && inserted; i++) {
-    inserted = arena_stream_map_insert(&race.map, stream_key(i), stream_value(i));
+    inserted = rmm__arena_stream_map_insert(&race.map, stream_key(i), stream_value(i));
     atomic_store(&race.published, i + 1);
   }
   atomic_store(&race.done, true);
@@ -1226,8 +1226,8 @@ START_TEST(stream_map_concurrent_readers)
   CHECK(inserted);
   CHECK_MSG(wrong == 0, "%zu lookups gave a wrong answer during insertions", wrong);
   for (size_t i = 0; i < race.keys; i++)
-    CHECK(arena_stream_map_find(&race.map, stream_key(i)) == stream_value(i));
-  arena_stream_map_destroy(&race.map);
+    CHECK(rmm__arena_stream_map_find(&race.map, stream_key(i)) == stream_value(i));
+  rmm__arena_stream_map_fini(&race.map);
 }
 END_TEST
 

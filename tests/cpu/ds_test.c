@@ -70,57 +70,57 @@ static void shuffle(rng_t *r, size_t *v, size_t n) {
 /* Macros rather than functions, so that a failure names the caller's line. */
 #define CHECK_BLOCK(set, want_addr, want_size, want_chunk)                                        \
   do {                                                                                            \
-    rmm_ds_free_block_t found_;                                                                   \
+    rmm__ds_free_block_t found_;                                                                   \
     uintptr_t at_ = (want_addr);                                                                  \
-    CHECK_MSG(rmm_ds_free_set_find(set, at_, &found_), "no block at %#jx", (uintmax_t)at_);       \
+    CHECK_MSG(rmm__ds_free_set_find(set, at_, &found_), "no block at %#jx", (uintmax_t)at_);       \
     CHECK_EQ(found_.size, want_size);                                                             \
     CHECK_EQ(found_.chunk, want_chunk);                                                           \
   } while (0)
 
 #define CHECK_TOTALS(set, count, total, largest)                                                   \
   do {                                                                                            \
-    CHECK_EQ(rmm_ds_free_set_count(set), count);                                                  \
-    CHECK_EQ(rmm_ds_free_set_total_bytes(set), total);                                            \
-    CHECK_EQ(rmm_ds_free_set_largest(set), largest);                                              \
+    CHECK_EQ(rmm__ds_free_set_count(set), count);                                                  \
+    CHECK_EQ(rmm__ds_free_set_total_bytes(set), total);                                            \
+    CHECK_EQ(rmm__ds_free_set_largest(set), largest);                                              \
   } while (0)
 
 /* ---- free_set: fixed cases --------------------------------------------- */
 
 START_TEST(fs_empty) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
-  rmm_ds_free_block_t b;
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
+  rmm__ds_free_block_t b;
   CHECK_TOTALS(&s, 0, 0, 0);
-  CHECK(!rmm_ds_free_set_take(&s, G, &b));
-  CHECK(!rmm_ds_free_set_pop(&s, &b));
-  CHECK(!rmm_ds_free_set_remove(&s, BASE, &b));
-  CHECK(!rmm_ds_free_set_find(&s, BASE, &b));
-  CHECK(!rmm_ds_free_set_next(&s, 0, &b));
-  CHECK(rmm_ds_free_set_insert(&s, BASE, 0, 1));
+  CHECK(!rmm__ds_free_set_take(&s, G, &b));
+  CHECK(!rmm__ds_free_set_pop(&s, &b));
+  CHECK(!rmm__ds_free_set_remove(&s, BASE, &b));
+  CHECK(!rmm__ds_free_set_find(&s, BASE, &b));
+  CHECK(!rmm__ds_free_set_next(&s, 0, &b));
+  CHECK(rmm__ds_free_set_insert(&s, BASE, 0, 1));
   CHECK_TOTALS(&s, 0, 0, 0);
-  CHECK(rmm_ds_free_set_insert(&s, BASE, G, 1));
-  CHECK(!rmm_ds_free_set_take(&s, 0, &b));
+  CHECK(rmm__ds_free_set_insert(&s, BASE, G, 1));
+  CHECK(!rmm__ds_free_set_take(&s, 0, &b));
   CHECK_TOTALS(&s, 1, G, G);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
   CHECK_TOTALS(&s, 0, 0, 0);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
 START_TEST(fs_best_fit) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
   /* Far apart, and the tied sizes inserted highest address first, so that
    * neither merging nor insertion order can explain the choices. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x50000, 3 * G, 5));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x40000, 1 * G, 4));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x30000, 4 * G, 3));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x20000, 1 * G, 2));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x10000, 2 * G, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x50000, 3 * G, 5));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x40000, 1 * G, 4));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x30000, 4 * G, 3));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x20000, 1 * G, 2));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x10000, 2 * G, 1));
   CHECK_TOTALS(&s, 5, 11 * G, 4 * G);
 
-  rmm_ds_free_block_t b;
-  CHECK(rmm_ds_free_set_take(&s, G - 56, &b));
+  rmm__ds_free_block_t b;
+  CHECK(rmm__ds_free_set_take(&s, G - 56, &b));
   CHECK_EQ(b.addr, BASE + 0x20000);
   CHECK_EQ(b.size, G - 56);
   CHECK_EQ(b.chunk, 2);
@@ -128,106 +128,106 @@ START_TEST(fs_best_fit) {
   CHECK_BLOCK(&s, BASE + 0x20000 + G - 56, 56, 2);
   CHECK_TOTALS(&s, 5, 10 * G + 56, 4 * G);
 
-  CHECK(rmm_ds_free_set_take(&s, G, &b));
+  CHECK(rmm__ds_free_set_take(&s, G, &b));
   CHECK_EQ(b.addr, BASE + 0x40000);
   CHECK_EQ(b.chunk, 4);
-  CHECK(!rmm_ds_free_set_find(&s, BASE + 0x40000, NULL));
+  CHECK(!rmm__ds_free_set_find(&s, BASE + 0x40000, NULL));
   CHECK_TOTALS(&s, 4, 9 * G + 56, 4 * G);
 
-  CHECK(rmm_ds_free_set_take(&s, G + 1, &b));
+  CHECK(rmm__ds_free_set_take(&s, G + 1, &b));
   CHECK_EQ(b.addr, BASE + 0x10000);
   CHECK_EQ(b.size, G + 1);
   CHECK_EQ(b.chunk, 1);
   CHECK_BLOCK(&s, BASE + 0x10000 + G + 1, G - 1, 1);
 
-  CHECK(!rmm_ds_free_set_take(&s, 4 * G + 1, &b));
+  CHECK(!rmm__ds_free_set_take(&s, 4 * G + 1, &b));
   CHECK_TOTALS(&s, 4, 8 * G + 55, 4 * G);
 
-  CHECK(rmm_ds_free_set_take(&s, 4 * G, &b));
+  CHECK(rmm__ds_free_set_take(&s, 4 * G, &b));
   CHECK_EQ(b.addr, BASE + 0x30000);
   CHECK_TOTALS(&s, 3, 4 * G + 55, 3 * G);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
 START_TEST(fs_coalesce) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
 
   /* With the block below. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x1000, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x1100, 0x200, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x1000, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x1100, 0x200, 1));
   CHECK_TOTALS(&s, 1, 0x300, 0x300);
   CHECK_BLOCK(&s, BASE + 0x1000, 0x300, 1);
 
   /* With the block above. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x2200, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x2000, 0x200, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x2200, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x2000, 0x200, 1));
   CHECK_TOTALS(&s, 2, 0x600, 0x300);
   CHECK_BLOCK(&s, BASE + 0x2000, 0x300, 1);
-  CHECK(!rmm_ds_free_set_find(&s, BASE + 0x2200, NULL));
+  CHECK(!rmm__ds_free_set_find(&s, BASE + 0x2200, NULL));
 
   /* With both, after a gap of one byte has first prevented the lower merge. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x3000, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x3200, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x3101, 0xff, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x3000, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x3200, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x3101, 0xff, 1));
   CHECK_TOTALS(&s, 4, 0x8ff, 0x300);
   CHECK_BLOCK(&s, BASE + 0x3000, 0x100, 1);
   CHECK_BLOCK(&s, BASE + 0x3101, 0x1ff, 1);
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x3100, 0x1, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x3100, 0x1, 1));
   CHECK_TOTALS(&s, 3, 0x900, 0x300);
   CHECK_BLOCK(&s, BASE + 0x3000, 0x300, 1);
 
   /* With both at once, from three equal pieces. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x4000, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x4200, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x4100, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x4000, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x4200, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x4100, 0x100, 1));
   CHECK_TOTALS(&s, 4, 0xc00, 0x300);
   CHECK_BLOCK(&s, BASE + 0x4000, 0x300, 1);
 
   /* Both neighbours themselves the result of merges. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x2300, 0xd00, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x2300, 0xd00, 1));
   CHECK_TOTALS(&s, 3, 0x1900, 0x1300);
   CHECK_BLOCK(&s, BASE + 0x2000, 0x1300, 1);
   CHECK_BLOCK(&s, BASE + 0x1000, 0x300, 1);
   CHECK_BLOCK(&s, BASE + 0x4000, 0x300, 1);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
 START_TEST(fs_no_coalesce_across_chunks) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x000, 0x100, 1));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x100, 0x100, 2));
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x000, 0x100, 1));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x100, 0x100, 2));
   CHECK_TOTALS(&s, 2, 0x200, 0x100);
 
   /* Joins chunk 2 below it but not chunk 3 above it. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x300, 0x100, 3));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x200, 0x100, 2));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x300, 0x100, 3));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x200, 0x100, 2));
   CHECK_TOTALS(&s, 3, 0x400, 0x200);
   CHECK_BLOCK(&s, BASE + 0x000, 0x100, 1);
   CHECK_BLOCK(&s, BASE + 0x100, 0x200, 2);
   CHECK_BLOCK(&s, BASE + 0x300, 0x100, 3);
 
   /* Touches both neighbours, belongs to neither. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x500, 0x100, 5));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x400, 0x100, 4));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x500, 0x100, 5));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x400, 0x100, 4));
   CHECK_TOTALS(&s, 5, 0x600, 0x200);
 
   /* Joins chunk 3 above it only. */
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x700, 0x100, 3));
-  CHECK(rmm_ds_free_set_insert(&s, BASE + 0x600, 0x100, 3));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x700, 0x100, 3));
+  CHECK(rmm__ds_free_set_insert(&s, BASE + 0x600, 0x100, 3));
   CHECK_TOTALS(&s, 6, 0x800, 0x200);
   CHECK_BLOCK(&s, BASE + 0x600, 0x200, 3);
   CHECK_BLOCK(&s, BASE + 0x500, 0x100, 5);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
 START_TEST(fs_remove_pop_next) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
   const size_t n = 50;
   size_t order[50];
   for (size_t i = 0; i < n; i++)
@@ -236,88 +236,88 @@ START_TEST(fs_remove_pop_next) {
   shuffle(&r, order, n);
   /* Blocks of one chunk with gaps between, so none merge. */
   for (size_t i = 0; i < n; i++)
-    CHECK(rmm_ds_free_set_insert(&s, BASE + order[i] * 4 * G, (order[i] % 3 + 1) * G, 7));
-  CHECK_EQ(rmm_ds_free_set_count(&s), n);
+    CHECK(rmm__ds_free_set_insert(&s, BASE + order[i] * 4 * G, (order[i] % 3 + 1) * G, 7));
+  CHECK_EQ(rmm__ds_free_set_count(&s), n);
 
-  rmm_ds_free_block_t b;
+  rmm__ds_free_block_t b;
   size_t seen = 0;
-  for (uintptr_t a = 0; rmm_ds_free_set_next(&s, a, &b); a = b.addr + 1, seen++) {
+  for (uintptr_t a = 0; rmm__ds_free_set_next(&s, a, &b); a = b.addr + 1, seen++) {
     CHECK_EQ(b.addr, BASE + seen * 4 * G);
     CHECK_EQ(b.size, (seen % 3 + 1) * G);
   }
   CHECK_EQ(seen, n);
-  CHECK(rmm_ds_free_set_next(&s, BASE + 4 * G + 1, &b));
+  CHECK(rmm__ds_free_set_next(&s, BASE + 4 * G + 1, &b));
   CHECK_EQ(b.addr, BASE + 8 * G);
 
   /* Only a block's exact start address names it. */
-  CHECK(!rmm_ds_free_set_remove(&s, BASE + 8 * G + 1, &b));
-  CHECK(!rmm_ds_free_set_remove(&s, BASE + 9 * G, &b));
-  CHECK_EQ(rmm_ds_free_set_count(&s), n);
-  CHECK(rmm_ds_free_set_remove(&s, BASE + 8 * G, &b));
+  CHECK(!rmm__ds_free_set_remove(&s, BASE + 8 * G + 1, &b));
+  CHECK(!rmm__ds_free_set_remove(&s, BASE + 9 * G, &b));
+  CHECK_EQ(rmm__ds_free_set_count(&s), n);
+  CHECK(rmm__ds_free_set_remove(&s, BASE + 8 * G, &b));
   CHECK_EQ(b.addr, BASE + 8 * G);
   CHECK_EQ(b.size, 3 * G);
   CHECK_EQ(b.chunk, 7);
-  CHECK(!rmm_ds_free_set_remove(&s, BASE + 8 * G, NULL));
-  CHECK_EQ(rmm_ds_free_set_count(&s), n - 1);
+  CHECK(!rmm__ds_free_set_remove(&s, BASE + 8 * G, NULL));
+  CHECK_EQ(rmm__ds_free_set_count(&s), n - 1);
 
   uintptr_t last = 0;
   size_t popped = 0;
-  while (rmm_ds_free_set_pop(&s, &b)) {
+  while (rmm__ds_free_set_pop(&s, &b)) {
     CHECK(b.addr > last);
     last = b.addr;
     popped++;
   }
   CHECK_EQ(popped, n - 1);
   CHECK_TOTALS(&s, 0, 0, 0);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
 START_TEST(fs_move_all) {
-  rmm_ds_free_set_t a, b;
-  rmm_ds_free_set_init(&a);
-  rmm_ds_free_set_init(&b);
+  rmm__ds_free_set_t a, b;
+  rmm__ds_free_set_init(&a);
+  rmm__ds_free_set_init(&b);
   /* Interleaved halves of one chunk: together they form one block. */
   for (size_t i = 0; i < 1000; i++)
-    CHECK(rmm_ds_free_set_insert(i % 2 ? &a : &b, BASE + i * G, G, 3));
-  CHECK(rmm_ds_free_set_insert(&a, BASE + 5000 * G, G, 4));
+    CHECK(rmm__ds_free_set_insert(i % 2 ? &a : &b, BASE + i * G, G, 3));
+  CHECK(rmm__ds_free_set_insert(&a, BASE + 5000 * G, G, 4));
   CHECK_TOTALS(&a, 501, 501 * G, G);
   CHECK_TOTALS(&b, 500, 500 * G, G);
-  CHECK(rmm_ds_free_set_move_all(&b, &a));
+  CHECK(rmm__ds_free_set_move_all(&b, &a));
   CHECK_TOTALS(&a, 0, 0, 0);
   CHECK_TOTALS(&b, 2, 1001 * G, 1000 * G);
   CHECK_BLOCK(&b, BASE, 1000 * G, 3);
   CHECK_BLOCK(&b, BASE + 5000 * G, G, 4);
-  CHECK(rmm_ds_free_set_move_all(&b, &a));
+  CHECK(rmm__ds_free_set_move_all(&b, &a));
   CHECK_TOTALS(&b, 2, 1001 * G, 1000 * G);
-  rmm_ds_free_set_fini(&a);
-  rmm_ds_free_set_fini(&b);
+  rmm__ds_free_set_fini(&a);
+  rmm__ds_free_set_fini(&b);
 }
 END_TEST
 
 START_TEST(fs_reserve) {
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
-  CHECK(rmm_ds_free_set_reserve(&s, 3000));
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
+  CHECK(rmm__ds_free_set_reserve(&s, 3000));
   size_t capacity = s.capacity;
   /* A request too large to represent fails and leaves the set as it was. */
-  CHECK(!rmm_ds_free_set_reserve(&s, SIZE_MAX));
+  CHECK(!rmm__ds_free_set_reserve(&s, SIZE_MAX));
   CHECK_EQ(s.capacity, capacity);
   CHECK(capacity >= 3000);
   for (size_t i = 0; i < 3000; i++)
-    CHECK(rmm_ds_free_set_insert(&s, BASE + 2 * i * G, G, 1));
-  CHECK(rmm_ds_free_set_reserve(&s, 10));
+    CHECK(rmm__ds_free_set_insert(&s, BASE + 2 * i * G, G, 1));
+  CHECK(rmm__ds_free_set_reserve(&s, 10));
   CHECK_EQ(s.capacity, capacity);
   /* Recycled nodes serve later inserts without growth. */
-  rmm_ds_free_block_t b;
+  rmm__ds_free_block_t b;
   for (int round = 0; round < 3; round++) {
-    while (rmm_ds_free_set_pop(&s, &b))
+    while (rmm__ds_free_set_pop(&s, &b))
       ;
     for (size_t i = 0; i < 3000; i++)
-      CHECK(rmm_ds_free_set_insert(&s, BASE + 2 * i * G + G, G, 1));
+      CHECK(rmm__ds_free_set_insert(&s, BASE + 2 * i * G + G, G, 1));
   }
   CHECK_EQ(s.capacity, capacity);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
@@ -336,8 +336,8 @@ START_TEST(fs_chunks_come_back_whole) {
   static const uint32_t chunk_ids[CHUNKS] = {9, 3, 12, 0, 7, 4};
   uintptr_t chunk_addr[CHUNKS];
   rng_t r = {7};
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
   size_t total = 0, largest = 0;
   for (size_t c = 0; c < CHUNKS; c++) {
     chunk_addr[c] = BASE + total;
@@ -348,15 +348,15 @@ START_TEST(fs_chunks_come_back_whole) {
 
   for (int round = 0; round < 20; round++) {
     for (size_t c = 0; c < CHUNKS; c++)
-      CHECK(rmm_ds_free_set_insert(&s, chunk_addr[c], chunk_granules[c] * G, chunk_ids[c]));
+      CHECK(rmm__ds_free_set_insert(&s, chunk_addr[c], chunk_granules[c] * G, chunk_ids[c]));
     CHECK_TOTALS(&s, CHUNKS, total, largest);
 
     alloc_t live[300];
     size_t n = 0;
-    rmm_ds_free_block_t b;
-    while (rmm_ds_free_set_take(&s, (rng_below(&r, 5) + 1) * G, &b))
+    rmm__ds_free_block_t b;
+    while (rmm__ds_free_set_take(&s, (rng_below(&r, 5) + 1) * G, &b))
       live[n++] = (alloc_t){b.addr, b.size, b.chunk};
-    while (rmm_ds_free_set_take(&s, G, &b))
+    while (rmm__ds_free_set_take(&s, G, &b))
       live[n++] = (alloc_t){b.addr, b.size, b.chunk};
     CHECK_TOTALS(&s, 0, 0, 0);
 
@@ -366,7 +366,7 @@ START_TEST(fs_chunks_come_back_whole) {
     shuffle(&r, order, n);
     for (size_t i = 0; i < n; i++) {
       const alloc_t *a = &live[order[i]];
-      CHECK(rmm_ds_free_set_insert(&s, a->addr, a->size, a->chunk));
+      CHECK(rmm__ds_free_set_insert(&s, a->addr, a->size, a->chunk));
     }
     CHECK_TOTALS(&s, CHUNKS, total, largest);
     for (size_t c = 0; c < CHUNKS; c++)
@@ -374,10 +374,10 @@ START_TEST(fs_chunks_come_back_whole) {
 
     /* Hand every chunk back, as the pool does when releasing memory. */
     for (size_t c = 0; c < CHUNKS; c++)
-      CHECK(rmm_ds_free_set_remove(&s, chunk_addr[c], NULL));
+      CHECK(rmm__ds_free_set_remove(&s, chunk_addr[c], NULL));
     CHECK_TOTALS(&s, 0, 0, 0);
   }
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
 }
 END_TEST
 
@@ -450,29 +450,29 @@ static void model_mark(model_t *m, size_t start, size_t len, bool is_free) {
 static uintptr_t g_addr(size_t granule) { return BASE + granule * G; }
 static size_t addr_g(uintptr_t addr) { return (size_t)((addr - BASE) / G); }
 
-static void compare_all(const rmm_ds_free_set_t *s, const model_t *m, size_t op) {
-  rmm_ds_free_block_t b;
+static void compare_all(const rmm__ds_free_set_t *s, const model_t *m, size_t op) {
+  rmm__ds_free_block_t b;
   uintptr_t next = 0;
   for (size_t i = 0; i < m->granules; i++) {
     run_t run = model_run_at(m, i);
     if (!run.len)
       continue;
-    CHECK_MSG(rmm_ds_free_set_next(s, next, &b), "op %zu: block missing", op);
+    CHECK_MSG(rmm__ds_free_set_next(s, next, &b), "op %zu: block missing", op);
     CHECK_MSG(b.addr == g_addr(run.start) && b.size == run.len * G &&
                       b.chunk == m->chunk[run.start],
                   "op %zu: block %#jx+%zu/%u, model %#jx+%zu/%u", op, (uintmax_t)b.addr, b.size,
                   b.chunk, (uintmax_t)g_addr(run.start), run.len * G, m->chunk[run.start]);
     next = b.addr + 1;
   }
-  CHECK_MSG(!rmm_ds_free_set_next(s, next, &b), "op %zu: extra block", op);
+  CHECK_MSG(!rmm__ds_free_set_next(s, next, &b), "op %zu: extra block", op);
 }
 
-static void compare_stats(const rmm_ds_free_set_t *s, const model_t *m, size_t op) {
+static void compare_stats(const rmm__ds_free_set_t *s, const model_t *m, size_t op) {
   model_stats_t st = model_stats(m);
-  CHECK_MSG(rmm_ds_free_set_count(s) == st.count, "op %zu: count %zu, model %zu", op,
-                rmm_ds_free_set_count(s), st.count);
-  CHECK_MSG(rmm_ds_free_set_total_bytes(s) == st.total * G, "op %zu: total", op);
-  CHECK_MSG(rmm_ds_free_set_largest(s) == st.largest * G, "op %zu: largest", op);
+  CHECK_MSG(rmm__ds_free_set_count(s) == st.count, "op %zu: count %zu, model %zu", op,
+                rmm__ds_free_set_count(s), st.count);
+  CHECK_MSG(rmm__ds_free_set_total_bytes(s) == st.total * G, "op %zu: total", op);
+  CHECK_MSG(rmm__ds_free_set_largest(s) == st.largest * G, "op %zu: largest", op);
 }
 
 typedef struct live_set {
@@ -485,7 +485,7 @@ static void live_add(live_set_t *l, uintptr_t addr, size_t size, uint32_t chunk)
 }
 
 /* Frees all or part of a random live allocation; what is not freed stays live. */
-static void op_free(rng_t *r, rmm_ds_free_set_t *s, model_t *m, live_set_t *live) {
+static void op_free(rng_t *r, rmm__ds_free_set_t *s, model_t *m, live_set_t *live) {
   size_t k = rng_below(r, live->n);
   alloc_t a = live->v[k];
   live->v[k] = live->v[--live->n];
@@ -499,17 +499,17 @@ static void op_free(rng_t *r, rmm_ds_free_set_t *s, model_t *m, live_set_t *live
     live_add(live, a.addr, lo * G, a.chunk);
   if (hi < len)
     live_add(live, a.addr + hi * G, (len - hi) * G, a.chunk);
-  CHECK(rmm_ds_free_set_insert(s, a.addr + lo * G, (hi - lo) * G, a.chunk));
+  CHECK(rmm__ds_free_set_insert(s, a.addr + lo * G, (hi - lo) * G, a.chunk));
   model_mark(m, addr_g(a.addr) + lo, hi - lo, true);
 }
 
-static void op_take(rng_t *r, rmm_ds_free_set_t *s, model_t *m, live_set_t *live, size_t op) {
+static void op_take(rng_t *r, rmm__ds_free_set_t *s, model_t *m, live_set_t *live, size_t op) {
   /* Mostly small requests, with some large ones that often fail. */
   size_t len = rng_below(r, 8) ? 1 + rng_below(r, 6) : 1 + rng_below(r, 120);
   run_t best = {0, 0};
   bool expect = model_best_fit(m, len, &best);
-  rmm_ds_free_block_t b;
-  bool got = rmm_ds_free_set_take(s, len * G, &b);
+  rmm__ds_free_block_t b;
+  bool got = rmm__ds_free_set_take(s, len * G, &b);
   CHECK_MSG(got == expect, "op %zu: take %zu granules: %d, model %d", op, len, got, expect);
   if (!got)
     return;
@@ -522,12 +522,12 @@ static void op_take(rng_t *r, rmm_ds_free_set_t *s, model_t *m, live_set_t *live
 }
 
 /* Removes a random whole block, or fails to remove at a granule where none starts. */
-static void op_remove(rng_t *r, rmm_ds_free_set_t *s, model_t *m, live_set_t *live, size_t op) {
+static void op_remove(rng_t *r, rmm__ds_free_set_t *s, model_t *m, live_set_t *live, size_t op) {
   size_t i = rng_below(r, m->granules);
   run_t run = model_run_at(m, i);
-  rmm_ds_free_block_t b;
-  bool found = rmm_ds_free_set_find(s, g_addr(i), NULL);
-  bool got = rmm_ds_free_set_remove(s, g_addr(i), &b);
+  rmm__ds_free_block_t b;
+  bool found = rmm__ds_free_set_find(s, g_addr(i), NULL);
+  bool got = rmm__ds_free_set_remove(s, g_addr(i), &b);
   CHECK_MSG(got == (run.len > 0) && found == got, "op %zu: remove at granule %zu", op, i);
   if (!got)
     return;
@@ -550,9 +550,9 @@ START_TEST(fs_randomized) {
   live_set_t live = {malloc(m.granules * sizeof(alloc_t)), 0};
   CHECK(m.chunk && m.free && live.v);
 
-  rmm_ds_free_set_t s, spare;
-  rmm_ds_free_set_init(&s);
-  rmm_ds_free_set_init(&spare);
+  rmm__ds_free_set_t s, spare;
+  rmm__ds_free_set_init(&s);
+  rmm__ds_free_set_init(&spare);
   size_t start[MODEL_CHUNKS];
   size_t g = 0;
   for (size_t c = 0; c < MODEL_CHUNKS; c++) {
@@ -566,7 +566,7 @@ START_TEST(fs_randomized) {
       size_t j = (i * 7 + 3) % sizes[c];
       if (sizes[c] % 7 == 0)
         j = i;
-      CHECK(rmm_ds_free_set_insert(&s, g_addr(start[c] + j), G, ids[c]));
+      CHECK(rmm__ds_free_set_insert(&s, g_addr(start[c] + j), G, ids[c]));
       model_mark(&m, start[c] + j, 1, true);
     }
   }
@@ -583,9 +583,9 @@ START_TEST(fs_randomized) {
     else if (pick < 998)
       op_remove(&r, &s, &m, &live, op);
     else {
-      CHECK(rmm_ds_free_set_move_all(&spare, &s));
-      CHECK_EQ(rmm_ds_free_set_count(&s), 0);
-      CHECK(rmm_ds_free_set_move_all(&s, &spare));
+      CHECK(rmm__ds_free_set_move_all(&spare, &s));
+      CHECK_EQ(rmm__ds_free_set_count(&s), 0);
+      CHECK(rmm__ds_free_set_move_all(&s, &spare));
     }
     compare_stats(&s, &m, op);
     if (op % 97 == 0)
@@ -596,12 +596,12 @@ START_TEST(fs_randomized) {
   while (live.n)
     op_free(&r, &s, &m, &live);
   compare_all(&s, &m, ops + 1);
-  CHECK_EQ(rmm_ds_free_set_count(&s), MODEL_CHUNKS);
+  CHECK_EQ(rmm__ds_free_set_count(&s), MODEL_CHUNKS);
   for (size_t c = 0; c < MODEL_CHUNKS; c++)
     CHECK_BLOCK(&s, g_addr(start[c]), sizes[c] * G, ids[c]);
 
-  rmm_ds_free_set_fini(&s);
-  rmm_ds_free_set_fini(&spare);
+  rmm__ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&spare);
   free(m.chunk);
   free(m.free);
   free(live.v);
@@ -629,42 +629,42 @@ START_TEST(fs_100k_blocks) {
   rng_t r = {100000};
   shuffle(&r, order, N);
 
-  rmm_ds_free_set_t s;
-  rmm_ds_free_set_init(&s);
+  rmm__ds_free_set_t s;
+  rmm__ds_free_set_init(&s);
   for (size_t k = 0; k < N; k++) {
     size_t i = order[k];
-    CHECK(rmm_ds_free_set_insert(&s, BASE + i * slot, size_g[i] * G, 1));
+    CHECK(rmm__ds_free_set_insert(&s, BASE + i * slot, size_g[i] * G, 1));
   }
   CHECK_TOTALS(&s, N, total, (size_t)N * G);
 
   /* Every size is present, so each take is an exact fit; putting it back
    * restores the set. */
-  rmm_ds_free_block_t b;
+  rmm__ds_free_block_t b;
   for (int k = 0; k < 5000; k++) {
     size_t want = 1 + rng_below(&r, N);
-    CHECK(rmm_ds_free_set_take(&s, want * G, &b));
+    CHECK(rmm__ds_free_set_take(&s, want * G, &b));
     CHECK_EQ(b.addr, BASE + by_size[want] * slot);
-    CHECK_EQ(rmm_ds_free_set_count(&s), N - 1);
-    CHECK(rmm_ds_free_set_insert(&s, b.addr, b.size, b.chunk));
+    CHECK_EQ(rmm__ds_free_set_count(&s), N - 1);
+    CHECK(rmm__ds_free_set_insert(&s, b.addr, b.size, b.chunk));
   }
   CHECK_TOTALS(&s, N, total, (size_t)N * G);
 
   /* Half a granule more than a block: the next size up is split. */
-  CHECK(rmm_ds_free_set_take(&s, 500 * G + G / 2, &b));
+  CHECK(rmm__ds_free_set_take(&s, 500 * G + G / 2, &b));
   CHECK_EQ(b.addr, BASE + by_size[501] * slot);
   CHECK_BLOCK(&s, b.addr + b.size, G / 2, 1);
-  CHECK(rmm_ds_free_set_insert(&s, b.addr, b.size, b.chunk));
+  CHECK(rmm__ds_free_set_insert(&s, b.addr, b.size, b.chunk));
 
   /* Filling every gap merges the whole range into one block. */
   shuffle(&r, order, N);
   for (size_t k = 0; k < N; k++) {
     size_t i = order[k];
     uintptr_t end = BASE + i * slot + size_g[i] * G;
-    CHECK(rmm_ds_free_set_insert(&s, end, slot - size_g[i] * G, 1));
+    CHECK(rmm__ds_free_set_insert(&s, end, slot - size_g[i] * G, 1));
   }
   CHECK_TOTALS(&s, 1, N * slot, N * slot);
   CHECK_BLOCK(&s, BASE, N * slot, 1);
-  rmm_ds_free_set_fini(&s);
+  rmm__ds_free_set_fini(&s);
   free(size_g);
   free(by_size);
   free(order);
@@ -673,102 +673,102 @@ END_TEST
 
 /* ---- block_index ---------------------------------------------------------- */
 
-static rmm_ds_block_record_t rec_of(size_t size, uint32_t chunk, uint32_t tag) {
-  return (rmm_ds_block_record_t){.size = size, .chunk = chunk, .tag = tag};
+static rmm__ds_block_record_t rec_of(size_t size, uint32_t chunk, uint32_t tag) {
+  return (rmm__ds_block_record_t){.size = size, .chunk = chunk, .tag = tag};
 }
 
 START_TEST(bi_basic) {
-  rmm_ds_block_index_t idx;
-  rmm_ds_block_index_init(&idx);
-  rmm_ds_block_record_t rec;
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 0);
-  CHECK(!rmm_ds_block_index_lookup(&idx, BASE, &rec));
-  CHECK(!rmm_ds_block_index_remove(&idx, BASE, &rec));
-  CHECK(!rmm_ds_block_index_remove(&idx, 0, &rec));
+  rmm__ds_block_index_t idx;
+  rmm__ds_block_index_init(&idx);
+  rmm__ds_block_record_t rec;
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 0);
+  CHECK(!rmm__ds_block_index_lookup(&idx, BASE, &rec));
+  CHECK(!rmm__ds_block_index_remove(&idx, BASE, &rec));
+  CHECK(!rmm__ds_block_index_remove(&idx, 0, &rec));
 
-  CHECK(rmm_ds_block_index_insert(&idx, BASE, rec_of(G, 1, 10)));
-  CHECK(rmm_ds_block_index_insert(&idx, BASE + G, rec_of(2 * G, 2, 20)));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 2);
-  CHECK(rmm_ds_block_index_lookup(&idx, BASE + G, &rec));
+  CHECK(rmm__ds_block_index_insert(&idx, BASE, rec_of(G, 1, 10)));
+  CHECK(rmm__ds_block_index_insert(&idx, BASE + G, rec_of(2 * G, 2, 20)));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 2);
+  CHECK(rmm__ds_block_index_lookup(&idx, BASE + G, &rec));
   CHECK_EQ(rec.size, 2 * G);
   CHECK_EQ(rec.chunk, 2);
   CHECK_EQ(rec.tag, 20);
-  CHECK(rmm_ds_block_index_lookup(&idx, BASE, NULL));
+  CHECK(rmm__ds_block_index_lookup(&idx, BASE, NULL));
 
   /* Pointers never handed out, including ones inside a block. */
-  CHECK(!rmm_ds_block_index_lookup(&idx, BASE + 1, NULL));
-  CHECK(!rmm_ds_block_index_remove(&idx, BASE + 2 * G, &rec));
-  CHECK(!rmm_ds_block_index_remove(&idx, 0, NULL));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 2);
+  CHECK(!rmm__ds_block_index_lookup(&idx, BASE + 1, NULL));
+  CHECK(!rmm__ds_block_index_remove(&idx, BASE + 2 * G, &rec));
+  CHECK(!rmm__ds_block_index_remove(&idx, 0, NULL));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 2);
 
-  CHECK(rmm_ds_block_index_remove(&idx, BASE, &rec));
+  CHECK(rmm__ds_block_index_remove(&idx, BASE, &rec));
   CHECK_EQ(rec.size, G);
   CHECK_EQ(rec.tag, 10);
-  CHECK(!rmm_ds_block_index_remove(&idx, BASE, &rec));
-  CHECK(!rmm_ds_block_index_lookup(&idx, BASE, NULL));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 1);
+  CHECK(!rmm__ds_block_index_remove(&idx, BASE, &rec));
+  CHECK(!rmm__ds_block_index_lookup(&idx, BASE, NULL));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 1);
 
-  CHECK(rmm_ds_block_index_insert(&idx, BASE, rec_of(3 * G, 3, 30)));
-  CHECK(rmm_ds_block_index_lookup(&idx, BASE, &rec));
+  CHECK(rmm__ds_block_index_insert(&idx, BASE, rec_of(3 * G, 3, 30)));
+  CHECK(rmm__ds_block_index_lookup(&idx, BASE, &rec));
   CHECK_EQ(rec.size, 3 * G);
   /* Inserting a present address replaces its record. */
-  CHECK(rmm_ds_block_index_insert(&idx, BASE, rec_of(4 * G, 4, 40)));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 2);
-  CHECK(rmm_ds_block_index_lookup(&idx, BASE, &rec));
+  CHECK(rmm__ds_block_index_insert(&idx, BASE, rec_of(4 * G, 4, 40)));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 2);
+  CHECK(rmm__ds_block_index_lookup(&idx, BASE, &rec));
   CHECK_EQ(rec.tag, 40);
 
   /* Address 0 cannot mark a slot empty, so it is kept aside; it still works. */
-  CHECK(rmm_ds_block_index_insert(&idx, 0, rec_of(5, 5, 50)));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 3);
-  CHECK(rmm_ds_block_index_lookup(&idx, 0, &rec));
+  CHECK(rmm__ds_block_index_insert(&idx, 0, rec_of(5, 5, 50)));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 3);
+  CHECK(rmm__ds_block_index_lookup(&idx, 0, &rec));
   CHECK_EQ(rec.tag, 50);
-  CHECK(rmm_ds_block_index_remove(&idx, 0, &rec));
+  CHECK(rmm__ds_block_index_remove(&idx, 0, &rec));
   CHECK_EQ(rec.size, 5);
-  CHECK(!rmm_ds_block_index_lookup(&idx, 0, NULL));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 2);
+  CHECK(!rmm__ds_block_index_lookup(&idx, 0, NULL));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 2);
 
-  rmm_ds_block_index_fini(&idx);
-  CHECK_EQ(rmm_ds_block_index_count(&idx), 0);
-  CHECK(!rmm_ds_block_index_lookup(&idx, BASE, NULL));
-  rmm_ds_block_index_fini(&idx);
+  rmm__ds_block_index_fini(&idx);
+  CHECK_EQ(rmm__ds_block_index_count(&idx), 0);
+  CHECK(!rmm__ds_block_index_lookup(&idx, BASE, NULL));
+  rmm__ds_block_index_fini(&idx);
 }
 END_TEST
 
 START_TEST(bi_growth) {
   const size_t n = 200000 * test_scale();
-  rmm_ds_block_index_t idx;
-  rmm_ds_block_index_init(&idx);
+  rmm__ds_block_index_t idx;
+  rmm__ds_block_index_init(&idx);
   size_t rehashes = 0;
   size_t capacity = idx.capacity;
   for (size_t i = 0; i < n; i++) {
-    CHECK(rmm_ds_block_index_insert(&idx, BASE + i * G, rec_of(i, (uint32_t)(i % 13), (uint32_t)i)));
+    CHECK(rmm__ds_block_index_insert(&idx, BASE + i * G, rec_of(i, (uint32_t)(i % 13), (uint32_t)i)));
     if (idx.capacity != capacity) {
       capacity = idx.capacity;
       rehashes++;
     }
   }
   CHECK(rehashes >= 10);
-  CHECK_EQ(rmm_ds_block_index_count(&idx), n);
+  CHECK_EQ(rmm__ds_block_index_count(&idx), n);
 
-  rmm_ds_block_record_t rec;
+  rmm__ds_block_record_t rec;
   for (size_t i = 0; i < n; i++) {
-    CHECK(rmm_ds_block_index_lookup(&idx, BASE + i * G, &rec));
+    CHECK(rmm__ds_block_index_lookup(&idx, BASE + i * G, &rec));
     CHECK_EQ(rec.size, i);
     CHECK_EQ(rec.tag, (uint32_t)i);
-    CHECK(!rmm_ds_block_index_lookup(&idx, BASE + i * G + 128, NULL));
+    CHECK(!rmm__ds_block_index_lookup(&idx, BASE + i * G + 128, NULL));
   }
-  CHECK(!rmm_ds_block_index_lookup(&idx, BASE + n * G, NULL));
+  CHECK(!rmm__ds_block_index_lookup(&idx, BASE + n * G, NULL));
 
   for (size_t i = 0; i < n; i += 2)
-    CHECK(rmm_ds_block_index_remove(&idx, BASE + i * G, NULL));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), n / 2);
+    CHECK(rmm__ds_block_index_remove(&idx, BASE + i * G, NULL));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), n / 2);
 
   /* The walk reports each remaining entry exactly once. */
   bool *seen = calloc(n, sizeof *seen);
   CHECK(seen);
   size_t cursor = 0, walked = 0;
   uintptr_t addr;
-  while (rmm_ds_block_index_next(&idx, &cursor, &addr, &rec)) {
+  while (rmm__ds_block_index_next(&idx, &cursor, &addr, &rec)) {
     size_t i = (size_t)((addr - BASE) / G);
     CHECK(i < n);
     CHECK_EQ(i % 2, 1);
@@ -780,15 +780,15 @@ START_TEST(bi_growth) {
   CHECK_EQ(walked, n / 2);
   free(seen);
 
-  CHECK(!rmm_ds_block_index_reserve(&idx, SIZE_MAX));
-  CHECK(!rmm_ds_block_index_reserve(&idx, SIZE_MAX / 8));
-  CHECK_EQ(rmm_ds_block_index_count(&idx), n / 2);
+  CHECK(!rmm__ds_block_index_reserve(&idx, SIZE_MAX));
+  CHECK(!rmm__ds_block_index_reserve(&idx, SIZE_MAX / 8));
+  CHECK_EQ(rmm__ds_block_index_count(&idx), n / 2);
   /* Reserving for what is already there does not rehash. */
-  CHECK(rmm_ds_block_index_reserve(&idx, n));
+  CHECK(rmm__ds_block_index_reserve(&idx, n));
   capacity = idx.capacity;
-  CHECK(rmm_ds_block_index_reserve(&idx, n / 2));
+  CHECK(rmm__ds_block_index_reserve(&idx, n / 2));
   CHECK_EQ(idx.capacity, capacity);
-  rmm_ds_block_index_fini(&idx);
+  rmm__ds_block_index_fini(&idx);
 }
 END_TEST
 
@@ -807,12 +807,12 @@ static uintptr_t bi_key(size_t family, size_t k) {
 START_TEST(bi_randomized) {
   enum { KEYS = 4096 };
   const size_t family = (size_t)_i;
-  rmm_ds_block_record_t *ref = calloc(KEYS, sizeof *ref);
+  rmm__ds_block_record_t *ref = calloc(KEYS, sizeof *ref);
   bool *present = calloc(KEYS, sizeof *present);
   CHECK(ref && present);
   size_t ref_count = 0;
-  rmm_ds_block_index_t idx;
-  rmm_ds_block_index_init(&idx);
+  rmm__ds_block_index_t idx;
+  rmm__ds_block_index_init(&idx);
   rng_t r = {0xb10c + family};
   size_t ops = 100000 * test_scale();
   for (size_t op = 0; op < ops; op++) {
@@ -821,15 +821,15 @@ START_TEST(bi_randomized) {
     size_t k = rng_below(&r, KEYS);
     uintptr_t key = bi_key(family, k);
     uint64_t pick = rng_below(&r, 10);
-    rmm_ds_block_record_t rec;
+    rmm__ds_block_record_t rec;
     if (pick < (filling ? 5u : 2u)) {
       rec = rec_of(rng_below(&r, 1 << 20), (uint32_t)rng_next(&r), (uint32_t)op);
-      CHECK(rmm_ds_block_index_insert(&idx, key, rec));
+      CHECK(rmm__ds_block_index_insert(&idx, key, rec));
       ref_count += !present[k];
       present[k] = true;
       ref[k] = rec;
     } else if (pick < 7) {
-      bool got = rmm_ds_block_index_remove(&idx, key, &rec);
+      bool got = rmm__ds_block_index_remove(&idx, key, &rec);
       CHECK_MSG(got == present[k], "op %zu: remove key %zu", op, k);
       if (got) {
         CHECK_EQ(rec.tag, ref[k].tag);
@@ -839,21 +839,21 @@ START_TEST(bi_randomized) {
         ref_count--;
       }
     } else {
-      bool got = rmm_ds_block_index_lookup(&idx, key, &rec);
+      bool got = rmm__ds_block_index_lookup(&idx, key, &rec);
       CHECK_MSG(got == present[k], "op %zu: lookup key %zu", op, k);
       if (got)
         CHECK_EQ(rec.tag, ref[k].tag);
     }
-    CHECK_EQ(rmm_ds_block_index_count(&idx), ref_count);
+    CHECK_EQ(rmm__ds_block_index_count(&idx), ref_count);
   }
   for (size_t k = 0; k < KEYS; k++) {
-    rmm_ds_block_record_t rec;
-    bool got = rmm_ds_block_index_lookup(&idx, bi_key(family, k), &rec);
+    rmm__ds_block_record_t rec;
+    bool got = rmm__ds_block_index_lookup(&idx, bi_key(family, k), &rec);
     CHECK_EQ(got, present[k]);
     if (got)
       CHECK_EQ(rec.size, ref[k].size);
   }
-  rmm_ds_block_index_fini(&idx);
+  rmm__ds_block_index_fini(&idx);
   free(ref);
   free(present);
 }

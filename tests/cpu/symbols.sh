@@ -112,6 +112,17 @@ grep -v "@@$version\$" "$work/versioned" | while read -r symbol; do
 done | tee "$work/unversioned"
 test -s "$work/unversioned" && failed=1
 
+# DESIGN.md section 4: every global symbol of the library's objects that is not exported
+# is rmm__..., so that a static link never meets a bare name such as arena_heap_init.
+objects=$(find "$builddir/lib" -path '*/.libs/*.o' 2>/dev/null)
+if test -n "$objects"; then
+  # shellcheck disable=SC2086 # one word per object path
+  nm -g --defined-only $objects 2>/dev/null | awk 'NF == 3 && $2 ~ /[TDBRC]/ { print $3 }' | sort -u |
+    grep -v '^rmm__' | grep -v -x -F -f "$work/exported" | sed 's/^/FAIL: an internal symbol without the rmm__ prefix: /' |
+    tee "$work/bare"
+  test -s "$work/bare" && failed=1
+fi
+
 if test "$failed" -ne 0; then
   echo
   echo "exported = nm -D --defined-only $library"

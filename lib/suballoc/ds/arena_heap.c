@@ -214,9 +214,9 @@ static void remove_slot(arena_heap_t *heap, size_t hole)
 
 /* ---- the heap ---- */
 
-void arena_heap_init(arena_heap_t *heap) { *heap = (arena_heap_t){0}; }
+void rmm__arena_heap_init(arena_heap_t *heap) { *heap = (arena_heap_t){0}; }
 
-void arena_heap_destroy(arena_heap_t *heap)
+void rmm__arena_heap_fini(arena_heap_t *heap)
 {
   for (slab_t *slab = heap->slabs; slab != NULL;) {
     slab_t *next = slab->next;
@@ -227,12 +227,12 @@ void arena_heap_destroy(arena_heap_t *heap)
   *heap = (arena_heap_t){0};
 }
 
-bool arena_heap_add_span(arena_heap_t *heap, arena_span_t *span)
+bool rmm__arena_heap_add_span(arena_heap_t *heap, arena_span_t *span)
 {
   if (!reserve_descriptor(heap))
     return false;
   arena_block_t *block = take_descriptor(heap);
-  *block = (arena_block_t){.address = arena_span_base(span), .size = arena_span_size(span), .span = span};
+  *block = (arena_block_t){.address = rmm__arena_span_base(span), .size = rmm__arena_span_size(span), .span = span};
   span->blocks = block;
   span->used = 0;
   span->prev = NULL;
@@ -245,7 +245,7 @@ bool arena_heap_add_span(arena_heap_t *heap, arena_span_t *span)
   return true;
 }
 
-void arena_heap_remove_span(arena_heap_t *heap, arena_span_t *span)
+void rmm__arena_heap_remove_span(arena_heap_t *heap, arena_span_t *span)
 {
   arena_block_t *block = span->blocks;
   remove_free(heap, block);
@@ -261,7 +261,7 @@ void arena_heap_remove_span(arena_heap_t *heap, arena_span_t *span)
   heap->span_count--;
 }
 
-arena_heap_result_t arena_heap_allocate(arena_heap_t *heap, size_t bytes, uintptr_t *address)
+arena_heap_result_t rmm__arena_heap_allocate(arena_heap_t *heap, size_t bytes, uintptr_t *address)
 {
   /* Everything that may need memory comes first, so that failure changes nothing. */
   if (!reserve_descriptor(heap) || !reserve_slot(heap))
@@ -290,7 +290,7 @@ arena_heap_result_t arena_heap_allocate(arena_heap_t *heap, size_t bytes, uintpt
   return ARENA_HEAP_OK;
 }
 
-arena_heap_free_t arena_heap_free(arena_heap_t *heap, uintptr_t address, size_t bytes)
+arena_heap_free_t rmm__arena_heap_free(arena_heap_t *heap, uintptr_t address, size_t bytes)
 {
   size_t slot = find_slot(heap, address);
   if (slot == SIZE_MAX)
@@ -324,7 +324,7 @@ arena_heap_free_t arena_heap_free(arena_heap_t *heap, uintptr_t address, size_t 
   return ARENA_HEAP_FREED;
 }
 
-size_t arena_heap_largest_free(const arena_heap_t *heap)
+size_t rmm__arena_heap_largest_free(const arena_heap_t *heap)
 {
   if (heap->fl_map == 0)
     return 0;

@@ -60,22 +60,22 @@ typedef struct arena_heap {
 typedef enum { ARENA_HEAP_OK, ARENA_HEAP_NO_FIT, ARENA_HEAP_NO_MEMORY } arena_heap_result_t;
 typedef enum { ARENA_HEAP_FREED, ARENA_HEAP_NOT_FOUND, ARENA_HEAP_WRONG_SIZE } arena_heap_free_t;
 
-void arena_heap_init(arena_heap_t *heap);
-void arena_heap_destroy(arena_heap_t *heap);
+void rmm__arena_heap_init(arena_heap_t *heap);
+void rmm__arena_heap_fini(arena_heap_t *heap);
 
 /* Adds a live span as one free block. False: no host memory (the heap is unchanged). */
-bool arena_heap_add_span(arena_heap_t *heap, arena_span_t *span);
+bool rmm__arena_heap_add_span(arena_heap_t *heap, arena_span_t *span);
 
 /* Removes a span whose blocks are all free (span->used == 0). */
-void arena_heap_remove_span(arena_heap_t *heap, arena_span_t *span);
+void rmm__arena_heap_remove_span(arena_heap_t *heap, arena_span_t *span);
 
 /* Allocates `bytes` (a multiple of 256, > 0) from the smallest class that fits. */
-arena_heap_result_t arena_heap_allocate(arena_heap_t *heap, size_t bytes, uintptr_t *address);
+arena_heap_result_t rmm__arena_heap_allocate(arena_heap_t *heap, size_t bytes, uintptr_t *address);
 
 /* Frees the block at `address` if the heap handed it out with this size; else changes nothing. */
-arena_heap_free_t arena_heap_free(arena_heap_t *heap, uintptr_t address, size_t bytes);
+arena_heap_free_t rmm__arena_heap_free(arena_heap_t *heap, uintptr_t address, size_t bytes);
 
 /* The size of the largest free block, 0 when none: O(blocks of the largest class). */
-size_t arena_heap_largest_free(const arena_heap_t *heap);
+size_t rmm__arena_heap_largest_free(const arena_heap_t *heap);
 
 #endif

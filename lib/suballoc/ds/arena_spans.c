@@ -15,7 +15,7 @@ static size_t chunk_of(const arena_spans_t *spans, uintptr_t address)
   return (size_t)((address - spans->base) >> ARENA_SPAN_SHIFT);
 }
 
-static uintptr_t span_end(const arena_span_t *span) { return arena_span_base(span) + arena_span_size(span); }
+static uintptr_t span_end(const arena_span_t *span) { return rmm__arena_span_base(span) + rmm__arena_span_size(span); }
 
 static void set_range(arena_span_t *span, uintptr_t base, size_t size)
 {
@@ -47,21 +47,21 @@ static size_t tree_first_fit(const arena_spans_t *spans, size_t bytes)
 
 static void insert_free(arena_spans_t *spans, arena_span_t *span)
 {
-  size_t first = chunk_of(spans, arena_span_base(span));
+  size_t first = chunk_of(spans, rmm__arena_span_base(span));
   spans->free_start[first] = span;
   spans->free_end[chunk_of(spans, span_end(span) - 1)] = span;
-  tree_set(spans, first, arena_span_size(span));
-  spans->free_bytes += arena_span_size(span);
+  tree_set(spans, first, rmm__arena_span_size(span));
+  spans->free_bytes += rmm__arena_span_size(span);
   spans->free_spans++;
 }
 
 static void remove_free(arena_spans_t *spans, arena_span_t *span)
 {
-  size_t first = chunk_of(spans, arena_span_base(span));
+  size_t first = chunk_of(spans, rmm__arena_span_base(span));
   spans->free_start[first] = NULL;
   spans->free_end[chunk_of(spans, span_end(span) - 1)] = NULL;
   tree_set(spans, first, 0);
-  spans->free_bytes -= arena_span_size(span);
+  spans->free_bytes -= rmm__arena_span_size(span);
   spans->free_spans--;
 }
 
@@ -86,7 +86,7 @@ static void recycle(arena_spans_t *spans, arena_span_t *span)
 /* The first cover-map entry of a span: the first MiB boundary at or after its base. */
 static size_t first_boundary(const arena_spans_t *spans, const arena_span_t *span)
 {
-  uintptr_t offset = arena_span_base(span) - spans->base;
+  uintptr_t offset = rmm__arena_span_base(span) - spans->base;
   return (size_t)((offset + ARENA_SPAN_MIN - 1) >> ARENA_SPAN_SHIFT);
 }
 
@@ -108,7 +108,7 @@ static void uncover(arena_spans_t *spans, arena_span_t *span)
   span->covered = 0;
 }
 
-bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size)
+bool rmm__arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size)
 {
   *spans = (arena_spans_t){.base = base, .size = size};
   /* A range that wraps the address space has no end to compare against. */
@@ -129,7 +129,7 @@ bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size)
   spans->largest = calloc(2 * spans->leaves, sizeof *spans->largest);
   if (spans->descriptors == NULL || spans->free_start == NULL || spans->free_end == NULL || spans->cover == NULL ||
       spans->largest == NULL) {
-    arena_spans_destroy(spans);
+    rmm__arena_spans_fini(spans);
     return false;
   }
   arena_span_t *all = new_descriptor(spans);
@@ -138,7 +138,7 @@ bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size)
   return true;
 }
 
-void arena_spans_destroy(arena_spans_t *spans)
+void rmm__arena_spans_fini(arena_spans_t *spans)
 {
   free(spans->descriptors);
   free(spans->free_start);
@@ -148,7 +148,7 @@ void arena_spans_destroy(arena_spans_t *spans)
   *spans = (arena_spans_t){0};
 }
 
-arena_span_t *arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, arena_cover_t how)
+arena_span_t *rmm__arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, arena_cover_t how)
 {
   size_t want = bytes > ARENA_SPAN_MIN ? bytes : ARENA_SPAN_MIN;
   size_t chunk = tree_first_fit(spans, want);
@@ -157,13 +157,13 @@ arena_span_t *arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, 
   arena_span_t *span = spans->free_start[chunk];
   remove_free(spans, span);
   /* Cut off the head only when the rest can still be a span of its own. */
-  size_t size = arena_span_size(span);
+  size_t size = rmm__arena_span_size(span);
   if (size - want >= ARENA_SPAN_MIN) {
     arena_span_t *tail = new_descriptor(spans);
     if (tail != NULL) {
-      set_range(tail, arena_span_base(span) + want, size - want);
+      set_range(tail, rmm__arena_span_base(span) + want, size - want);
       insert_free(spans, tail);
-      set_range(span, arena_span_base(span), want);
+      set_range(span, rmm__arena_span_base(span), want);
     }
   }
   span->live = true;
@@ -175,17 +175,17 @@ arena_span_t *arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, 
   return span;
 }
 
-void arena_spans_give(arena_spans_t *spans, arena_span_t *span)
+void rmm__arena_spans_give(arena_spans_t *spans, arena_span_t *span)
 {
   uncover(spans, span);
   span->live = false;
   atomic_store_explicit(&span->owner, NULL, memory_order_relaxed);
-  uintptr_t base = arena_span_base(span);
+  uintptr_t base = rmm__arena_span_base(span);
   if (base > spans->base) {
     arena_span_t *left = spans->free_end[chunk_of(spans, base - 1)];
     if (left != NULL && span_end(left) == base) {
       remove_free(spans, left);
-      set_range(left, arena_span_base(left), arena_span_size(left) + arena_span_size(span));
+      set_range(left, rmm__arena_span_base(left), rmm__arena_span_size(left) + rmm__arena_span_size(span));
       recycle(spans, span);
       span = left;
     }
@@ -193,18 +193,18 @@ void arena_spans_give(arena_spans_t *spans, arena_span_t *span)
   uintptr_t end = span_end(span);
   if (end < spans->base + spans->size) {
     arena_span_t *right = spans->free_start[chunk_of(spans, end)];
-    if (right != NULL && arena_span_base(right) == end) {
+    if (right != NULL && rmm__arena_span_base(right) == end) {
       remove_free(spans, right);
-      set_range(span, arena_span_base(span), arena_span_size(span) + arena_span_size(right));
+      set_range(span, rmm__arena_span_base(span), rmm__arena_span_size(span) + rmm__arena_span_size(right));
       recycle(spans, right);
     }
   }
   insert_free(spans, span);
 }
 
-bool arena_spans_rebase(arena_spans_t *spans, uintptr_t base)
+bool rmm__arena_spans_rebase(arena_spans_t *spans, uintptr_t base)
 {
-  if (!arena_spans_all_free(spans))
+  if (!rmm__arena_spans_all_free(spans))
     return false;
   /* The per-MiB maps are indexed by offset, so only the one free span's base moves. */
   arena_span_t *all = spans->free_start[0];
@@ -213,7 +213,7 @@ bool arena_spans_rebase(arena_spans_t *spans, uintptr_t base)
   return true;
 }
 
-size_t arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2])
+size_t rmm__arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2])
 {
   if (address < spans->base || address - spans->base >= spans->size)
     return 0;
@@ -223,7 +223,7 @@ size_t arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_spa
   size_t found = 0;
   for (size_t i = chunk; i <= chunk + 1 && i < spans->chunks; i++) {
     arena_span_t *span = atomic_load_explicit(&spans->cover[i], memory_order_acquire);
-    if (span != NULL && arena_span_contains(span, address))
+    if (span != NULL && rmm__arena_span_contains(span, address))
       candidates[found++] = span;
   }
   return found;

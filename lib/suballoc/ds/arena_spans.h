@@ -4,7 +4,7 @@
  * first fit in O(log n); a span in use is found from any address inside it in O(1)
  * through a cover map with one entry per MiB.
  *
- * No locks and no CUDA: the caller serialises every call except arena_spans_find(),
+ * No locks and no CUDA: the caller serialises every call except rmm__arena_spans_find(),
  * which may run concurrently with the others and returns candidates that the caller
  * confirms under its own locks.
  */
@@ -26,7 +26,7 @@ typedef struct arena_span {
   /* Written by arena_spans only while the span is free; read without a lock by find(). */
   _Atomic uintptr_t base;
   _Atomic size_t size;
-  /* Set by arena_spans_take(); whoever owns a live span changes it with its own locks. */
+  /* Set by rmm__arena_spans_take(); whoever owns a live span changes it with its own locks. */
   _Atomic(void *) owner;
   bool live;
   /* The number of cover-map entries the live span has set, from its first MiB boundary. */
@@ -37,20 +37,20 @@ typedef struct arena_span {
   struct arena_span *prev, *next;
 } arena_span_t;
 
-static inline uintptr_t arena_span_base(const arena_span_t *span)
+static inline uintptr_t rmm__arena_span_base(const arena_span_t *span)
 {
   return atomic_load_explicit(&span->base, memory_order_relaxed);
 }
 
-static inline size_t arena_span_size(const arena_span_t *span)
+static inline size_t rmm__arena_span_size(const arena_span_t *span)
 {
   return atomic_load_explicit(&span->size, memory_order_relaxed);
 }
 
-static inline bool arena_span_contains(const arena_span_t *span, uintptr_t address)
+static inline bool rmm__arena_span_contains(const arena_span_t *span, uintptr_t address)
 {
-  uintptr_t base = arena_span_base(span);
-  return address >= base && address - base < arena_span_size(span);
+  uintptr_t base = rmm__arena_span_base(span);
+  return address >= base && address - base < rmm__arena_span_size(span);
 }
 
 typedef struct arena_spans {
@@ -76,36 +76,36 @@ typedef enum { ARENA_COVER_ALL, ARENA_COVER_BASE } arena_cover_t;
  * Sets up [base, base + size) as one free span. False when size < ARENA_SPAN_MIN, when
  * the range wraps the address space, or when there is no host memory for the maps.
  */
-bool arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size);
-void arena_spans_destroy(arena_spans_t *spans);
+bool rmm__arena_spans_init(arena_spans_t *spans, uintptr_t base, size_t size);
+void rmm__arena_spans_fini(arena_spans_t *spans);
 
 /*
  * Takes the lowest free span of at least max(bytes, ARENA_SPAN_MIN), cutting off its
  * head when the rest is at least ARENA_SPAN_MIN, and makes it live with `owner`.
  * NULL when no free span is large enough.
  */
-arena_span_t *arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, arena_cover_t cover);
+arena_span_t *rmm__arena_spans_take(arena_spans_t *spans, size_t bytes, void *owner, arena_cover_t cover);
 
 /* Returns a live span to the free spans, merging it with free neighbours. */
-void arena_spans_give(arena_spans_t *spans, arena_span_t *span);
+void rmm__arena_spans_give(arena_spans_t *spans, arena_span_t *span);
 
 /*
  * Up to two spans that may hold `address`: the only lookup that needs no lock. The
  * caller confirms a candidate under the lock of its owner (live spans do not move);
  * 0 when the address is outside the range.
  */
-size_t arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2]);
+size_t rmm__arena_spans_find(const arena_spans_t *spans, uintptr_t address, arena_span_t *candidates[2]);
 
 /* Whether no span is live: the whole range is one free span. */
-static inline bool arena_spans_all_free(const arena_spans_t *spans) { return spans->free_bytes == spans->size; }
+static inline bool rmm__arena_spans_all_free(const arena_spans_t *spans) { return spans->free_bytes == spans->size; }
 
 /*
  * Moves a range whose spans are all free to `base` (the arena gave its memory back and
  * took new memory of the same size). False, changing nothing, when a span is live.
  */
-bool arena_spans_rebase(arena_spans_t *spans, uintptr_t base);
+bool rmm__arena_spans_rebase(arena_spans_t *spans, uintptr_t base);
 
 /* The largest free span, 0 when none. */
-static inline size_t arena_spans_largest_free(const arena_spans_t *spans) { return spans->largest[1]; }
+static inline size_t rmm__arena_spans_largest_free(const arena_spans_t *spans) { return spans->largest[1]; }
 
 #endif

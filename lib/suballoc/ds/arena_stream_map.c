@@ -32,9 +32,9 @@ static void put(arena_stream_table_t *table, uintptr_t key, void *value)
   table->count++;
 }
 
-void arena_stream_map_init(arena_stream_map_t *map) { atomic_init(&map->table, NULL); }
+void rmm__arena_stream_map_init(arena_stream_map_t *map) { atomic_init(&map->table, NULL); }
 
-void arena_stream_map_destroy(arena_stream_map_t *map)
+void rmm__arena_stream_map_fini(arena_stream_map_t *map)
 {
   arena_stream_table_t *table = atomic_load_explicit(&map->table, memory_order_relaxed);
   while (table != NULL) {
@@ -45,7 +45,7 @@ void arena_stream_map_destroy(arena_stream_map_t *map)
   atomic_store_explicit(&map->table, NULL, memory_order_relaxed);
 }
 
-void *arena_stream_map_find(const arena_stream_map_t *map, uintptr_t key)
+void *rmm__arena_stream_map_find(const arena_stream_map_t *map, uintptr_t key)
 {
   const arena_stream_table_t *table = atomic_load_explicit(&map->table, memory_order_acquire);
   if (table == NULL)
@@ -80,7 +80,7 @@ static bool make_room(arena_stream_map_t *map)
   return true;
 }
 
-bool arena_stream_map_insert(arena_stream_map_t *map, uintptr_t key, void *value)
+bool rmm__arena_stream_map_insert(arena_stream_map_t *map, uintptr_t key, void *value)
 {
   if (!make_room(map))
     return false;

@@ -4,7 +4,7 @@
  * either the table before an insertion or after it. A full table is replaced by a
  * larger copy; the old ones stay readable until the map is destroyed.
  *
- * No locks: the caller serialises arena_stream_map_insert() and _destroy().
+ * No locks: the caller serialises rmm__arena_stream_map_insert() and _fini().
  */
 #ifndef RMM_SUBALLOC_DS_ARENA_STREAM_MAP_H
 #define RMM_SUBALLOC_DS_ARENA_STREAM_MAP_H
@@ -30,13 +30,13 @@ typedef struct arena_stream_map {
   _Atomic(arena_stream_table_t *) table;
 } arena_stream_map_t;
 
-void arena_stream_map_init(arena_stream_map_t *map);
-void arena_stream_map_destroy(arena_stream_map_t *map);
+void rmm__arena_stream_map_init(arena_stream_map_t *map);
+void rmm__arena_stream_map_fini(arena_stream_map_t *map);
 
 /* The value stored for `key`, or NULL; safe against a concurrent insertion. */
-void *arena_stream_map_find(const arena_stream_map_t *map, uintptr_t key);
+void *rmm__arena_stream_map_find(const arena_stream_map_t *map, uintptr_t key);
 
 /* Stores a non-NULL value for a key not yet present. False: no host memory. */
-bool arena_stream_map_insert(arena_stream_map_t *map, uintptr_t key, void *value);
+bool rmm__arena_stream_map_insert(arena_stream_map_t *map, uintptr_t key, void *value);
 
 #endif

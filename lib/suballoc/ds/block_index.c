@@ -6,12 +6,12 @@
 
 #include <stdlib.h>
 
-struct rmm_ds_block_slot {
+struct rmm__ds_block_slot {
   uintptr_t addr;
-  rmm_ds_block_record_t rec;
+  rmm__ds_block_record_t rec;
 };
 
-typedef struct rmm_ds_block_slot slot_t;
+typedef struct rmm__ds_block_slot slot_t;
 
 enum { MIN_CAPACITY = 16 };
 
@@ -23,12 +23,12 @@ static bool over_load(size_t used, size_t capacity) {
 
 /* Fibonacci hashing: addresses share their low alignment bits, and a multiply
  * carries every bit of the key into the product's top bits, which are taken. */
-static size_t home(const rmm_ds_block_index_t *idx, uintptr_t addr) {
+static size_t home(const rmm__ds_block_index_t *idx, uintptr_t addr) {
   return (size_t)(((uint64_t)addr * UINT64_C(0x9e3779b97f4a7c15)) >> idx->shift);
 }
 
 /* The slot holding `addr`, or else the empty slot where it would go. */
-static size_t probe(const rmm_ds_block_index_t *idx, uintptr_t addr) {
+static size_t probe(const rmm__ds_block_index_t *idx, uintptr_t addr) {
   size_t mask = idx->capacity - 1;
   size_t i = home(idx, addr);
   while (idx->slots[i].addr != addr && idx->slots[i].addr != 0)
@@ -36,7 +36,7 @@ static size_t probe(const rmm_ds_block_index_t *idx, uintptr_t addr) {
   return i;
 }
 
-static bool rehash(rmm_ds_block_index_t *idx, size_t capacity) {
+static bool rehash(rmm__ds_block_index_t *idx, size_t capacity) {
   if (capacity > SIZE_MAX / sizeof(slot_t))
     return false;
   slot_t *slots = calloc(capacity, sizeof(slot_t));
@@ -46,7 +46,7 @@ static bool rehash(rmm_ds_block_index_t *idx, size_t capacity) {
   while (((size_t)1 << bits) < capacity)
     bits++;
 
-  rmm_ds_block_index_t old = *idx;
+  rmm__ds_block_index_t old = *idx;
   idx->slots = slots;
   idx->capacity = capacity;
   idx->shift = 64 - bits;
@@ -59,7 +59,7 @@ static bool rehash(rmm_ds_block_index_t *idx, size_t capacity) {
 }
 
 /* Grows the table, doubling at least, until `n` entries fit under the load limit. */
-static bool fit(rmm_ds_block_index_t *idx, size_t n) {
+static bool fit(rmm__ds_block_index_t *idx, size_t n) {
   if (!over_load(n, idx->capacity))
     return true;
   size_t capacity = idx->capacity ? idx->capacity * 2 : MIN_CAPACITY;
@@ -71,21 +71,21 @@ static bool fit(rmm_ds_block_index_t *idx, size_t n) {
   return rehash(idx, capacity);
 }
 
-void rmm_ds_block_index_init(rmm_ds_block_index_t *idx) {
-  *idx = (rmm_ds_block_index_t){0};
+void rmm__ds_block_index_init(rmm__ds_block_index_t *idx) {
+  *idx = (rmm__ds_block_index_t){0};
 }
 
-void rmm_ds_block_index_fini(rmm_ds_block_index_t *idx) {
+void rmm__ds_block_index_fini(rmm__ds_block_index_t *idx) {
   free(idx->slots);
-  rmm_ds_block_index_init(idx);
+  rmm__ds_block_index_init(idx);
 }
 
-bool rmm_ds_block_index_reserve(rmm_ds_block_index_t *idx, size_t n) {
+bool rmm__ds_block_index_reserve(rmm__ds_block_index_t *idx, size_t n) {
   return fit(idx, n);
 }
 
-bool rmm_ds_block_index_insert(rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t rec) {
+bool rmm__ds_block_index_insert(rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t rec) {
   if (addr == 0) {
     idx->zero = rec;
     idx->has_zero = true;
@@ -105,9 +105,9 @@ bool rmm_ds_block_index_insert(rmm_ds_block_index_t *idx, uintptr_t addr,
   return true;
 }
 
-bool rmm_ds_block_index_lookup(const rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t *out) {
-  const rmm_ds_block_record_t *rec = NULL;
+bool rmm__ds_block_index_lookup(const rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t *out) {
+  const rmm__ds_block_record_t *rec = NULL;
   if (addr == 0) {
     if (idx->has_zero)
       rec = &idx->zero;
@@ -124,7 +124,7 @@ bool rmm_ds_block_index_lookup(const rmm_ds_block_index_t *idx, uintptr_t addr,
 /* Empties slot `hole`, then pulls back each later entry of the same run that
  * may live there (its home is not between the hole and its slot), so that no
  * lookup meets an empty slot before reaching its key. */
-static void close_hole(rmm_ds_block_index_t *idx, size_t hole) {
+static void close_hole(rmm__ds_block_index_t *idx, size_t hole) {
   size_t mask = idx->capacity - 1;
   size_t j = hole;
   for (;;) {
@@ -140,8 +140,8 @@ static void close_hole(rmm_ds_block_index_t *idx, size_t hole) {
   idx->slots[hole].addr = 0;
 }
 
-bool rmm_ds_block_index_remove(rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t *out) {
+bool rmm__ds_block_index_remove(rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t *out) {
   if (addr == 0) {
     if (!idx->has_zero)
       return false;
@@ -162,12 +162,12 @@ bool rmm_ds_block_index_remove(rmm_ds_block_index_t *idx, uintptr_t addr,
   return true;
 }
 
-size_t rmm_ds_block_index_count(const rmm_ds_block_index_t *idx) {
+size_t rmm__ds_block_index_count(const rmm__ds_block_index_t *idx) {
   return idx->used + idx->has_zero;
 }
 
-bool rmm_ds_block_index_next(const rmm_ds_block_index_t *idx, size_t *cursor, uintptr_t *addr,
-                             rmm_ds_block_record_t *rec) {
+bool rmm__ds_block_index_next(const rmm__ds_block_index_t *idx, size_t *cursor, uintptr_t *addr,
+                             rmm__ds_block_record_t *rec) {
   /* Cursor 0 stands for address 0; cursor i + 1 for slot i. */
   if (*cursor == 0) {
     *cursor = 1;

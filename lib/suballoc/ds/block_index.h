@@ -16,66 +16,66 @@
 #include <stdint.h>
 
 /** @brief What the pool knows about an allocated block. */
-typedef struct rmm_ds_block_record {
+typedef struct rmm__ds_block_record {
   size_t size;      /**< bytes in the block */
   size_t requested; /**< bytes the caller asked for (size is their rounding) */
   uintptr_t stream; /**< the stream it was allocated on, for snapshots */
   uint32_t chunk;   /**< the upstream chunk it was carved from */
   uint32_t tag;     /**< free for the caller */
-} rmm_ds_block_record_t;
+} rmm__ds_block_record_t;
 
-struct rmm_ds_block_slot;
+struct rmm__ds_block_slot;
 
 /**
  * @brief The map. Public so that it can be embedded; use only the functions below.
  */
-typedef struct rmm_ds_block_index {
-  struct rmm_ds_block_slot *slots; /**< the table; address 0 marks an empty slot */
+typedef struct rmm__ds_block_index {
+  struct rmm__ds_block_slot *slots; /**< the table; address 0 marks an empty slot */
   size_t capacity;                 /**< slots in the table: 0 or a power of two */
   unsigned shift;                  /**< 64 - log2(capacity), to take a hash's top bits */
   size_t used;                     /**< occupied slots */
   bool has_zero;                   /**< whether address 0 is in the map */
-  rmm_ds_block_record_t zero;      /**< its record, kept outside the table */
-} rmm_ds_block_index_t;
+  rmm__ds_block_record_t zero;      /**< its record, kept outside the table */
+} rmm__ds_block_index_t;
 
 /** @brief Makes `idx` an empty map; allocates nothing. */
-void rmm_ds_block_index_init(rmm_ds_block_index_t *idx);
+void rmm__ds_block_index_init(rmm__ds_block_index_t *idx);
 
 /** @brief Frees the table and leaves `idx` empty, as init does. */
-void rmm_ds_block_index_fini(rmm_ds_block_index_t *idx);
+void rmm__ds_block_index_fini(rmm__ds_block_index_t *idx);
 
 /**
  * @brief Makes room for `n` entries in all, so that inserts up to that count
  *        cannot fail.
  * @return false when host memory ran out (the map is unchanged).
  */
-bool rmm_ds_block_index_reserve(rmm_ds_block_index_t *idx, size_t n);
+bool rmm__ds_block_index_reserve(rmm__ds_block_index_t *idx, size_t n);
 
 /**
  * @brief Maps `addr` to `rec`, replacing the record of an address already there.
  * @return false when host memory ran out (the map is unchanged).
  */
-bool rmm_ds_block_index_insert(rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t rec);
+bool rmm__ds_block_index_insert(rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t rec);
 
 /**
  * @brief Finds the record of `addr`.
  * @param out receives it; may be NULL.
  * @return false when `addr` is not in the map.
  */
-bool rmm_ds_block_index_lookup(const rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t *out);
+bool rmm__ds_block_index_lookup(const rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t *out);
 
 /**
  * @brief Removes `addr` from the map.
  * @param out receives its record; may be NULL.
  * @return false when `addr` is not in the map (the map is unchanged).
  */
-bool rmm_ds_block_index_remove(rmm_ds_block_index_t *idx, uintptr_t addr,
-                               rmm_ds_block_record_t *out);
+bool rmm__ds_block_index_remove(rmm__ds_block_index_t *idx, uintptr_t addr,
+                               rmm__ds_block_record_t *out);
 
 /** @brief The number of entries. O(1). */
-size_t rmm_ds_block_index_count(const rmm_ds_block_index_t *idx);
+size_t rmm__ds_block_index_count(const rmm__ds_block_index_t *idx);
 
 /**
  * @brief Walks the entries in no particular order.
@@ -86,7 +86,7 @@ size_t rmm_ds_block_index_count(const rmm_ds_block_index_t *idx);
  * @param rec receives its record; may be NULL.
  * @return false when every entry has been reported.
  */
-bool rmm_ds_block_index_next(const rmm_ds_block_index_t *idx, size_t *cursor, uintptr_t *addr,
-                             rmm_ds_block_record_t *rec);
+bool rmm__ds_block_index_next(const rmm__ds_block_index_t *idx, size_t *cursor, uintptr_t *addr,
+                             rmm__ds_block_record_t *rec);
 
 #endif

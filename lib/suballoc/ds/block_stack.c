@@ -6,11 +6,11 @@
 
 #include <stdlib.h>
 
-void rmm_ds_block_stack_init(rmm_ds_block_stack_t *s) { *s = (rmm_ds_block_stack_t){0}; }
+void rmm__ds_block_stack_init(rmm__ds_block_stack_t *s) { *s = (rmm__ds_block_stack_t){0}; }
 
-void rmm_ds_block_stack_fini(rmm_ds_block_stack_t *s) { free(s->blocks); }
+void rmm__ds_block_stack_fini(rmm__ds_block_stack_t *s) { free(s->blocks); }
 
-bool rmm_ds_block_stack_reserve(rmm_ds_block_stack_t *s, size_t extra)
+bool rmm__ds_block_stack_reserve(rmm__ds_block_stack_t *s, size_t extra)
 {
   if (extra > SIZE_MAX / sizeof *s->blocks - s->count)
     return false;
@@ -20,7 +20,7 @@ bool rmm_ds_block_stack_reserve(rmm_ds_block_stack_t *s, size_t extra)
   size_t capacity = s->capacity != 0 ? s->capacity : 16;
   while (capacity < need)
     capacity = capacity > SIZE_MAX / 2 / sizeof *s->blocks ? need : 2 * capacity;
-  rmm_ds_free_block_t *blocks = realloc(s->blocks, capacity * sizeof *blocks);
+  rmm__ds_free_block_t *blocks = realloc(s->blocks, capacity * sizeof *blocks);
   if (blocks == NULL)
     return false;
   s->blocks = blocks;
@@ -28,9 +28,9 @@ bool rmm_ds_block_stack_reserve(rmm_ds_block_stack_t *s, size_t extra)
   return true;
 }
 
-void rmm_ds_block_stack_push(rmm_ds_block_stack_t *s, rmm_ds_free_block_t block) { s->blocks[s->count++] = block; }
+void rmm__ds_block_stack_push(rmm__ds_block_stack_t *s, rmm__ds_free_block_t block) { s->blocks[s->count++] = block; }
 
-bool rmm_ds_block_stack_pop(rmm_ds_block_stack_t *s, rmm_ds_free_block_t *out)
+bool rmm__ds_block_stack_pop(rmm__ds_block_stack_t *s, rmm__ds_free_block_t *out)
 {
   if (s->count == 0)
     return false;
@@ -38,9 +38,9 @@ bool rmm_ds_block_stack_pop(rmm_ds_block_stack_t *s, rmm_ds_free_block_t *out)
   return true;
 }
 
-bool rmm_ds_block_stack_move_all(rmm_ds_block_stack_t *dst, rmm_ds_block_stack_t *src)
+bool rmm__ds_block_stack_move_all(rmm__ds_block_stack_t *dst, rmm__ds_block_stack_t *src)
 {
-  if (!rmm_ds_block_stack_reserve(dst, src->count))
+  if (!rmm__ds_block_stack_reserve(dst, src->count))
     return false;
   for (size_t i = 0; i < src->count; i++)
     dst->blocks[dst->count++] = src->blocks[i];
@@ -48,12 +48,12 @@ bool rmm_ds_block_stack_move_all(rmm_ds_block_stack_t *dst, rmm_ds_block_stack_t
   return true;
 }
 
-static bool in_range(const rmm_ds_free_block_t *block, uintptr_t base, size_t size)
+static bool in_range(const rmm__ds_free_block_t *block, uintptr_t base, size_t size)
 {
   return block->addr >= base && block->addr - base < size;
 }
 
-bool rmm_ds_block_stack_remove_range(rmm_ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected)
+bool rmm__ds_block_stack_remove_range(rmm__ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected)
 {
   size_t found = 0;
   for (size_t i = 0; i < s->count; i++)

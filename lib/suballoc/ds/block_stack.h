@@ -16,41 +16,41 @@
 #include "suballoc/ds/free_set.h"
 
 /** @brief The stack. Public so that it can be embedded; use only the functions below. */
-typedef struct rmm_ds_block_stack {
-  rmm_ds_free_block_t *blocks; /**< the array, bottom first */
+typedef struct rmm__ds_block_stack {
+  rmm__ds_free_block_t *blocks; /**< the array, bottom first */
   size_t count;                /**< blocks on the stack */
   size_t capacity;             /**< blocks the array holds */
-} rmm_ds_block_stack_t;
+} rmm__ds_block_stack_t;
 
 /** @brief Makes `s` an empty stack; allocates nothing. */
-void rmm_ds_block_stack_init(rmm_ds_block_stack_t *s);
+void rmm__ds_block_stack_init(rmm__ds_block_stack_t *s);
 
 /** @brief Frees the array; `s` must be initialised again before reuse. */
-void rmm_ds_block_stack_fini(rmm_ds_block_stack_t *s);
+void rmm__ds_block_stack_fini(rmm__ds_block_stack_t *s);
 
 /**
  * @brief Makes room for `extra` more blocks, so that that many pushes cannot fail.
  * @return false when host memory ran out (the stack is unchanged).
  */
-bool rmm_ds_block_stack_reserve(rmm_ds_block_stack_t *s, size_t extra);
+bool rmm__ds_block_stack_reserve(rmm__ds_block_stack_t *s, size_t extra);
 
 /** @brief Pushes a block; room must have been reserved. */
-void rmm_ds_block_stack_push(rmm_ds_block_stack_t *s, rmm_ds_free_block_t block);
+void rmm__ds_block_stack_push(rmm__ds_block_stack_t *s, rmm__ds_free_block_t block);
 
 /** @brief Pops the block pushed last; false when the stack is empty. */
-bool rmm_ds_block_stack_pop(rmm_ds_block_stack_t *s, rmm_ds_free_block_t *out);
+bool rmm__ds_block_stack_pop(rmm__ds_block_stack_t *s, rmm__ds_free_block_t *out);
 
 /**
  * @brief Moves every block of `src` onto `dst`, keeping their order.
  * @return false when `dst` could not grow; both stacks are then unchanged.
  */
-bool rmm_ds_block_stack_move_all(rmm_ds_block_stack_t *dst, rmm_ds_block_stack_t *src);
+bool rmm__ds_block_stack_move_all(rmm__ds_block_stack_t *dst, rmm__ds_block_stack_t *src);
 
 /**
  * @brief Removes every block that lies in [`base`, `base` + `size`) when there are
  *        exactly `expected` of them (the whole chunk is free); else changes nothing.
  * @return whether the blocks were removed. O(n).
  */
-bool rmm_ds_block_stack_remove_range(rmm_ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected);
+bool rmm__ds_block_stack_remove_range(rmm__ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected);
 
 #endif

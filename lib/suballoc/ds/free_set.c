@@ -10,31 +10,31 @@
  * unlinked from the other, and so that neighbours are reached without a stack.
  * They keep a balance factor rather than a height: retracing after a change
  * then reads only the nodes on the path, never their siblings. */
-struct rmm_ds_avl_link {
-  struct rmm_ds_avl_link *child[2];
-  struct rmm_ds_avl_link *parent;
+struct rmm__ds_avl_link {
+  struct rmm__ds_avl_link *child[2];
+  struct rmm__ds_avl_link *parent;
   int balance; /* height of the right subtree minus that of the left: -1, 0 or 1 */
 };
 
-typedef struct rmm_ds_avl_link avl_link_t;
+typedef struct rmm__ds_avl_link avl_link_t;
 
 /* One node per free block, linked into both trees. The block comes first, next
  * to the size-tree link, so that a best-fit descent mostly reads one cache line
  * per node. A spare node is in neither tree, so its size-tree link doubles as
  * the spare-list pointer. */
-struct rmm_ds_free_node {
-  rmm_ds_free_block_t block;
+struct rmm__ds_free_node {
+  rmm__ds_free_block_t block;
   union {
     avl_link_t by_size;
-    struct rmm_ds_free_node *next_spare;
+    struct rmm__ds_free_node *next_spare;
   };
   avl_link_t by_addr;
 };
 
-typedef struct rmm_ds_free_node node_t;
+typedef struct rmm__ds_free_node node_t;
 
-struct rmm_ds_free_slab {
-  struct rmm_ds_free_slab *next;
+struct rmm__ds_free_slab {
+  struct rmm__ds_free_slab *next;
   node_t nodes[];
 };
 
@@ -208,20 +208,20 @@ static node_t *addr_node(avl_link_t *l) {
   return l ? (node_t *)((char *)l - offsetof(node_t, by_addr)) : NULL;
 }
 
-static void node_put(rmm_ds_free_set_t *s, node_t *n) {
+static void node_put(rmm__ds_free_set_t *s, node_t *n) {
   n->next_spare = s->spare;
   s->spare = n;
 }
 
 /* Adds one slab holding at least `want` nodes in all. Doubling the capacity
  * keeps the number of allocations logarithmic in the peak block count. */
-static bool grow(rmm_ds_free_set_t *s, size_t want) {
+static bool grow(rmm__ds_free_set_t *s, size_t want) {
   size_t n = s->capacity > MIN_SLAB_NODES ? s->capacity : MIN_SLAB_NODES;
   if (n < want - s->capacity)
     n = want - s->capacity;
-  if (n > (SIZE_MAX - sizeof(struct rmm_ds_free_slab)) / sizeof(node_t))
+  if (n > (SIZE_MAX - sizeof(struct rmm__ds_free_slab)) / sizeof(node_t))
     return false;
-  struct rmm_ds_free_slab *slab = malloc(sizeof *slab + n * sizeof(node_t));
+  struct rmm__ds_free_slab *slab = malloc(sizeof *slab + n * sizeof(node_t));
   if (!slab)
     return false;
   slab->next = s->slabs;
@@ -233,7 +233,7 @@ static bool grow(rmm_ds_free_set_t *s, size_t want) {
   return true;
 }
 
-static node_t *node_get(rmm_ds_free_set_t *s) {
+static node_t *node_get(rmm__ds_free_set_t *s) {
   if (!s->spare && !grow(s, s->capacity + 1))
     return NULL;
   node_t *n = s->spare;
@@ -248,7 +248,7 @@ static int size_less(const node_t *a, const node_t *b) {
          (a->block.size == b->block.size && a->block.addr < b->block.addr);
 }
 
-static void size_tree_insert(rmm_ds_free_set_t *s, node_t *n) {
+static void size_tree_insert(rmm__ds_free_set_t *s, node_t *n) {
   avl_link_t *parent = NULL;
   avl_link_t *cur = s->by_size;
   int dir = 0;
@@ -263,7 +263,7 @@ static void size_tree_insert(rmm_ds_free_set_t *s, node_t *n) {
 /* Re-sorts `n` after its key moved towards side `dir` (1: it grew). A block
  * that has not passed its neighbour on that side keeps its place, saving an
  * erase and an insert. */
-static void size_tree_rekey(rmm_ds_free_set_t *s, node_t *n, int dir) {
+static void size_tree_rekey(rmm__ds_free_set_t *s, node_t *n, int dir) {
   node_t *near = size_node(step(&n->by_size, dir));
   if (!near || (dir ? size_less(n, near) : size_less(near, n)))
     return;
@@ -280,7 +280,7 @@ typedef struct addr_pos {
   node_t *above;
 } addr_pos_t;
 
-static addr_pos_t addr_locate(const rmm_ds_free_set_t *s, uintptr_t addr) {
+static addr_pos_t addr_locate(const rmm__ds_free_set_t *s, uintptr_t addr) {
   addr_pos_t pos = {NULL, 0, NULL, NULL};
   avl_link_t *cur = s->by_addr;
   while (cur) {
@@ -296,19 +296,19 @@ static addr_pos_t addr_locate(const rmm_ds_free_set_t *s, uintptr_t addr) {
   return pos;
 }
 
-static node_t *addr_exact(const rmm_ds_free_set_t *s, uintptr_t addr) {
+static node_t *addr_exact(const rmm__ds_free_set_t *s, uintptr_t addr) {
   node_t *above = addr_locate(s, addr).above;
   return above && above->block.addr == addr ? above : NULL;
 }
 
 /* Unlinks `n` from both trees and recycles it; the caller fixes the totals. */
-static void unlink_node(rmm_ds_free_set_t *s, node_t *n) {
+static void unlink_node(rmm__ds_free_set_t *s, node_t *n) {
   erase(&s->by_addr, &n->by_addr);
   erase(&s->by_size, &n->by_size);
   node_put(s, n);
 }
 
-static void drop(rmm_ds_free_set_t *s, node_t *n, rmm_ds_free_block_t *out) {
+static void drop(rmm__ds_free_set_t *s, node_t *n, rmm__ds_free_block_t *out) {
   if (out)
     *out = n->block;
   s->count--;
@@ -318,25 +318,25 @@ static void drop(rmm_ds_free_set_t *s, node_t *n, rmm_ds_free_block_t *out) {
 
 /* ---- public functions --------------------------------------------------- */
 
-void rmm_ds_free_set_init(rmm_ds_free_set_t *s) {
-  *s = (rmm_ds_free_set_t){0};
+void rmm__ds_free_set_init(rmm__ds_free_set_t *s) {
+  *s = (rmm__ds_free_set_t){0};
 }
 
-void rmm_ds_free_set_fini(rmm_ds_free_set_t *s) {
-  struct rmm_ds_free_slab *slab = s->slabs;
+void rmm__ds_free_set_fini(rmm__ds_free_set_t *s) {
+  struct rmm__ds_free_slab *slab = s->slabs;
   while (slab) {
-    struct rmm_ds_free_slab *next = slab->next;
+    struct rmm__ds_free_slab *next = slab->next;
     free(slab);
     slab = next;
   }
-  rmm_ds_free_set_init(s);
+  rmm__ds_free_set_init(s);
 }
 
-bool rmm_ds_free_set_reserve(rmm_ds_free_set_t *s, size_t n) {
+bool rmm__ds_free_set_reserve(rmm__ds_free_set_t *s, size_t n) {
   return n <= s->capacity || grow(s, n);
 }
 
-bool rmm_ds_free_set_insert(rmm_ds_free_set_t *s, uintptr_t addr, size_t size, uint32_t chunk) {
+bool rmm__ds_free_set_insert(rmm__ds_free_set_t *s, uintptr_t addr, size_t size, uint32_t chunk) {
   if (size == 0)
     return true;
   addr_pos_t pos = addr_locate(s, addr);
@@ -364,7 +364,7 @@ bool rmm_ds_free_set_insert(rmm_ds_free_set_t *s, uintptr_t addr, size_t size, u
     node_t *n = node_get(s);
     if (!n)
       return false;
-    n->block = (rmm_ds_free_block_t){addr, size, chunk};
+    n->block = (rmm__ds_free_block_t){addr, size, chunk};
     attach(&s->by_addr, pos.parent, pos.dir, &n->by_addr);
     size_tree_insert(s, n);
     s->count++;
@@ -373,7 +373,7 @@ bool rmm_ds_free_set_insert(rmm_ds_free_set_t *s, uintptr_t addr, size_t size, u
   return true;
 }
 
-bool rmm_ds_free_set_take(rmm_ds_free_set_t *s, size_t size, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_take(rmm__ds_free_set_t *s, size_t size, rmm__ds_free_block_t *out) {
   if (size == 0)
     return false;
   /* The leftmost block of at least `size` bytes: the (size, addr) order makes
@@ -392,7 +392,7 @@ bool rmm_ds_free_set_take(rmm_ds_free_set_t *s, size_t size, rmm_ds_free_block_t
   if (!fit)
     return false;
 
-  *out = (rmm_ds_free_block_t){fit->block.addr, size, fit->block.chunk};
+  *out = (rmm__ds_free_block_t){fit->block.addr, size, fit->block.chunk};
   if (fit->block.size == size) {
     drop(s, fit, NULL);
     return true;
@@ -406,14 +406,14 @@ bool rmm_ds_free_set_take(rmm_ds_free_set_t *s, size_t size, rmm_ds_free_block_t
   return true;
 }
 
-bool rmm_ds_free_set_find(const rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_find(const rmm__ds_free_set_t *s, uintptr_t addr, rmm__ds_free_block_t *out) {
   node_t *n = addr_exact(s, addr);
   if (n && out)
     *out = n->block;
   return n != NULL;
 }
 
-bool rmm_ds_free_set_remove(rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_remove(rmm__ds_free_set_t *s, uintptr_t addr, rmm__ds_free_block_t *out) {
   node_t *n = addr_exact(s, addr);
   if (!n)
     return false;
@@ -421,21 +421,21 @@ bool rmm_ds_free_set_remove(rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_bl
   return true;
 }
 
-bool rmm_ds_free_set_pop(rmm_ds_free_set_t *s, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_pop(rmm__ds_free_set_t *s, rmm__ds_free_block_t *out) {
   if (!s->by_addr)
     return false;
   drop(s, addr_node(extreme(s->by_addr, 0)), out);
   return true;
 }
 
-bool rmm_ds_free_set_last(const rmm_ds_free_set_t *s, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_last(const rmm__ds_free_set_t *s, rmm__ds_free_block_t *out) {
   if (!s->by_addr)
     return false;
   *out = addr_node(extreme(s->by_addr, 1))->block;
   return true;
 }
 
-bool rmm_ds_free_set_next(const rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_free_block_t *out) {
+bool rmm__ds_free_set_next(const rmm__ds_free_set_t *s, uintptr_t addr, rmm__ds_free_block_t *out) {
   node_t *n = addr_locate(s, addr).above;
   if (!n)
     return false;
@@ -443,23 +443,23 @@ bool rmm_ds_free_set_next(const rmm_ds_free_set_t *s, uintptr_t addr, rmm_ds_fre
   return true;
 }
 
-bool rmm_ds_free_set_move_all(rmm_ds_free_set_t *dst, rmm_ds_free_set_t *src) {
-  rmm_ds_free_block_t b;
-  while (rmm_ds_free_set_pop(src, &b)) {
-    if (!rmm_ds_free_set_insert(dst, b.addr, b.size, b.chunk)) {
+bool rmm__ds_free_set_move_all(rmm__ds_free_set_t *dst, rmm__ds_free_set_t *src) {
+  rmm__ds_free_block_t b;
+  while (rmm__ds_free_set_pop(src, &b)) {
+    if (!rmm__ds_free_set_insert(dst, b.addr, b.size, b.chunk)) {
       /* The pop just recycled a node in src, so putting the block back
        * cannot fail. */
-      rmm_ds_free_set_insert(src, b.addr, b.size, b.chunk);
+      rmm__ds_free_set_insert(src, b.addr, b.size, b.chunk);
       return false;
     }
   }
   return true;
 }
 
-size_t rmm_ds_free_set_count(const rmm_ds_free_set_t *s) { return s->count; }
+size_t rmm__ds_free_set_count(const rmm__ds_free_set_t *s) { return s->count; }
 
-size_t rmm_ds_free_set_total_bytes(const rmm_ds_free_set_t *s) { return s->total_bytes; }
+size_t rmm__ds_free_set_total_bytes(const rmm__ds_free_set_t *s) { return s->total_bytes; }
 
-size_t rmm_ds_free_set_largest(const rmm_ds_free_set_t *s) {
+size_t rmm__ds_free_set_largest(const rmm__ds_free_set_t *s) {
   return s->by_size ? size_node(extreme(s->by_size, 1))->block.size : 0;
 }
