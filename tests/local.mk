@@ -7,7 +7,7 @@ test_ldflags = $(AM_LDFLAGS) -no-install
 gpu_cppflags = $(test_cppflags) $(CUDA_CPPFLAGS)
 gpu_ldadd = $(LDADD) $(CUDART_LIBS)
 
-EXTRA_DIST += tests/common/test.h tests/common/workers.h tests/common/suballoc_check.h tests/gpu-bundle.sh \
+EXTRA_DIST += tests/common/test.h tests/common/workers.h tests/common/suballoc_check.h tests/common/ds_check.h tests/gpu-bundle.sh \
 	tests/map-names.sh
 
 include $(srcdir)/tests/cpu/local.mk

@@ -13,30 +13,12 @@
 #include <string.h>
 
 #include "common/test.h"
+#include "common/ds_check.h"
 #include "suballoc/ds/arena_heap.h"
 #include "suballoc/ds/arena_spans.h"
 #include "suballoc/ds/arena_stream_map.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* ck_assert reports every passing check through a pipe, which would dominate the long
-   loops here; these fail the same way but cost nothing while they hold. */
-#define CHECK(cond)                                                                                                    \
-  do {                                                                                                                 \
-    if (!(cond))                                                                                                       \
-      ck_abort_msg("check failed: %s", #cond);                                                                         \
-  } while (0)
-#define CHECK_MSG(cond, ...)                                                                                           \
-  do {                                                                                                                 \
-    if (!(cond))                                                                                                       \
-      ck_abort_msg(__VA_ARGS__);                                                                                       \
-  } while (0)
-#define CHECK_EQ(a, b)                                                                                                 \
-  do {                                                                                                                 \
-    uintmax_t a_ = (uintmax_t)(a), b_ = (uintmax_t)(b);                                                                \
-    if (a_ != b_)                                                                                                      \
-      ck_abort_msg("check failed: %s == %s (%#jx != %#jx)", #a, #b, a_, b_);                                           \
-  } while (0)
 
 #define G ((size_t)256)
 #define MIB ((size_t)1 << 20)

@@ -8,30 +8,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "common/ds_check.h"
 #include "suballoc/ds/block_index.h"
 #include "suballoc/ds/free_set.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* ck_assert reports every passing check to the runner through a pipe, which
- * would dominate the long loops here; these fail the same way but cost
- * nothing while they hold. */
-#define CHECK(cond)                                                                               \
-  do {                                                                                            \
-    if (!(cond))                                                                                  \
-      ck_abort_msg("check failed: %s", #cond);                                                    \
-  } while (0)
-#define CHECK_MSG(cond, ...)                                                                      \
-  do {                                                                                            \
-    if (!(cond))                                                                                  \
-      ck_abort_msg(__VA_ARGS__);                                                                  \
-  } while (0)
-#define CHECK_EQ(a, b)                                                                            \
-  do {                                                                                            \
-    uintmax_t a_ = (a), b_ = (b);                                                                 \
-    if (a_ != b_)                                                                                 \
-      ck_abort_msg("check failed: %s == %s (%ju != %ju)", #a, #b, a_, b_);                        \
-  } while (0)
 
 static unsigned long test_scale(void) {
   const char *s = getenv("RMM_TEST_SCALE");
