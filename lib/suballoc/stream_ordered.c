@@ -777,8 +777,9 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__d
   }
 
   /* The own list is pinned while its lock is dropped, since so->lock must come first. */
+  bool obtained = status == RMM_SUCCESS;
   rmm__so_list_t *own = NULL;
-  if (status == RMM_SUCCESS && (status = acquire_list(so, stream, &own)) == RMM_SUCCESS) {
+  if (obtained && (status = acquire_list(so, stream, &own)) == RMM_SUCCESS) {
     /* A stream-ordered upstream handed the chunk out in the stream's order: an unknown
        stream's event must cover that before another stream may take it. */
     status = record_before_put(own);
@@ -805,9 +806,11 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__d
     RMM_LOG(RMM_LOG_DEBUG, "%s: grew by %s at %p", so->family->name, rmm__format_bytes(want, text), base);
     return RMM_SUCCESS;
   }
-  if (status == RMM_SUCCESS) {
+  /* The chunk could not be recorded (host memory, or the list's event): it goes back. */
+  if (obtained) {
     (void)rmm_deallocate(so->upstream, base, want, stream);
-    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record a new chunk", so->family->name);
+    if (status == RMM_SUCCESS)
+      status = rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory to record a new chunk", so->family->name);
   }
   return status;
 }
