@@ -139,10 +139,10 @@ RMM_API void rmm_resource_release(rmm_resource_t *mr)
 {
   if (mr == NULL)
     return;
-  /* Release ordering publishes this thread's writes to whoever destroys the object. */
-  if (atomic_fetch_sub_explicit(&mr->refs, 1, memory_order_release) != 1)
+  /* Acquire-release: this thread's writes reach whoever destroys the object, and the
+     destroyer sees everyone's (a fence would do, but ThreadSanitizer cannot see fences). */
+  if (atomic_fetch_sub_explicit(&mr->refs, 1, memory_order_acq_rel) != 1)
     return;
-  atomic_thread_fence(memory_order_acquire);
   /* Releases often follow a failure: what destroy reports must not replace the caller's message. */
   rmm_saved_error_t saved;
   rmm__error_save(&saved);
