@@ -454,6 +454,7 @@ static bool steal_bag(rmm__so_t *so, rmm__so_list_t *list, loot_t *out)
   *out = (loot_t){list, list->bag, false, list->kind, list->stream, list->thread, list->event_void};
   list->bag = empty;
   list->pins++;
+  so->in_transit++;
   return true;
 }
 
@@ -463,10 +464,15 @@ static bool stealable(const rmm__so_t *so, const rmm__so_list_t *list)
   return !list->sealing && so->family->bag_count(list->bag) != 0;
 }
 
-/* Unpins what was stolen from, and keeps emptied lists of dead streams for reuse. */
+/*
+ * Once stolen bags have landed: unpins their donors, keeps emptied lists of dead streams
+ * for reuse, and wakes threads that wait to grow until no memory is in transit.
+ */
 static void release_loot(rmm__so_t *so, loot_t *loot, size_t count)
 {
   pthread_mutex_lock(&so->lock);
+  so->in_transit -= count;
+  pthread_cond_broadcast(&so->grown);
   for (size_t i = 0; i < count; i++) {
     rmm__so_list_t *list = loot[i].from;
     if (list == NULL)
@@ -593,9 +599,11 @@ static rmm_status_t steal_all(rmm__so_t *so, uint64_t own_key, bool with_clean, 
     if (empty != NULL) {
       loot[(*count)++] = (loot_t){.bag = so->clean};
       so->clean = empty;
+      so->in_transit++;
     }
     for (size_t i = 0; i < so->parked_count; i++)
       loot[(*count)++] = (loot_t){.bag = so->parked[i], .parked = true};
+    so->in_transit += so->parked_count;
     so->parked_count = 0;
   }
   pthread_mutex_unlock(&so->lock);
@@ -722,8 +730,10 @@ static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm__ds_free_block_t 
 /*
  * Asks the upstream for a chunk that holds `size`, with no lock held: first the
  * family's choice, then halving down to `size` while the upstream is out of memory.
- * One thread grows at a time; the others wait and search again (success, nothing
- * found), so threads that miss together grow the pool once (DALI#3258). The grower
+ * One thread grows at a time, and only while no stolen memory is on its way between
+ * lists; the others wait and search again (success, nothing found), so threads that
+ * miss together grow the pool once (DALI#3258), and a miss that only saw memory in
+ * transit does not double the pool. The grower
  * takes its block before anyone can steal the chunk. `at_maximum`: the maximum, not
  * the upstream, left no room. The chunk goes to `stream`'s own list,
  * since a stream-ordered upstream hands it out ordered on that stream.
@@ -734,8 +744,9 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__d
   *at_maximum = false;
   *found = false;
   pthread_mutex_lock(&so->lock);
-  if (so->growing) {
-    while (so->growing)
+  /* Memory that other threads are moving between lists may be enough: search again once it lands. */
+  if (so->growing || so->in_transit != 0) {
+    while (so->growing || so->in_transit != 0)
       pthread_cond_wait(&so->grown, &so->lock);
     pthread_mutex_unlock(&so->lock);
     return RMM_SUCCESS;

@@ -105,7 +105,7 @@ typedef struct rmm__so_shard {
 
 struct rmm__so {
   pthread_mutex_t lock;  /* the pool-wide lock: see the top of this file */
-  pthread_cond_t grown;  /* signalled when a growth ends */
+  pthread_cond_t grown;  /* signalled when a growth ends or stolen bags land */
   const rmm__so_family_t *family;
   rmm_resource_t *self;     /* the resource around the layer, for history and out-of-memory reports */
   int device_id;            /* the device the memory is on; -1 for host memory */
@@ -116,6 +116,7 @@ struct rmm__so {
   size_t maximum;        /* 0: no limit */
   size_t reserved;       /* bytes held from the upstream, growths in flight included */
   bool growing;          /* one thread is asking the upstream; others wait on `grown` */
+  size_t in_transit;     /* stolen bags not yet put back in a list: no growth until they are */
   void *clean;           /* blocks no stream has used since they were obtained or synchronised */
   rmm__so_list_t **lists; /* the live lists */
   size_t count, capacity;

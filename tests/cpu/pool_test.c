@@ -760,6 +760,10 @@ START_TEST(test_threads_scale)
   size_t threads = counts[_i];
   rmm_resource_t *pool = new_host_pool(MiB, 0);
   run_workers(pool, threads, 4000, true, true);
+  /* At most 64 blocks of 4000 bytes live per thread: growth (geometric, so up to twice the
+     need, and fragmented) follows need, not contention. */
+  size_t live_at_most = threads * 64 * 4096;
+  ck_assert_uint_le(rmm_test_stats(pool).bytes_reserved, 8 * live_at_most + MiB);
   rmm_resource_release(pool);
 }
 END_TEST
