@@ -87,9 +87,9 @@ public:
   };
 
   /** @brief The current device resource, on the default stream. */
-  thrust_allocator() : mr_(get_current_device_resource()) {}
+  thrust_allocator() : mr_(rmm::get_current_device_resource()) {}
   /** @brief The current device resource on @p stream. @param stream the stream. */
-  explicit thrust_allocator(cuda_stream_view stream) : stream_(stream), mr_(get_current_device_resource()) {}
+  explicit thrust_allocator(cuda_stream_view stream) : stream_(stream), mr_(rmm::get_current_device_resource()) {}
   /**
    * @brief @p mr on @p stream.
    * @param stream the stream. @param mr the resource, shared; empty means the current one at each call.
