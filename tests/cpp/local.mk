@@ -21,6 +21,17 @@ tests_cpp_upstream_test_SOURCES = tests/cpp/upstream_test.cpp
 tests_cpp_upstream_test_CPPFLAGS = $(test_cppflags)
 tests_cpp_upstream_test_CXXFLAGS = $(cpp_cxxflags)
 tests_cpp_upstream_test_LDFLAGS = $(test_ldflags)
+
+# The C++ example that needs no CUDA header: a user resource under librmm's adaptors, built
+# with the C++ compiler alone; it runs on the host without a GPU (tests/cpu/replay_test.sh
+# replays its log) and on the device with one.
+check_PROGRAMS += examples/cpp/custom_resource
+TESTS += examples/cpp/custom_resource
+examples_cpp_custom_resource_SOURCES = examples/cpp/custom_resource.cpp
+examples_cpp_custom_resource_CPPFLAGS = $(AM_CPPFLAGS)
+examples_cpp_custom_resource_CXXFLAGS = $(cpp_cxxflags)
+examples_cpp_custom_resource_LDFLAGS = $(test_ldflags)
+examples_cpp_custom_resource_LDADD = lib/librmm.la
 endif
 
 # The C++ headers are installed with the C ones (librmm-dev); they need no library of their own.
@@ -108,7 +119,8 @@ cpp_headers = include/rmm/rmm.hpp include/rmm/thrust.hpp
 nvcc_ldadd = lib/librmm.la $(CUDART_LIBS)
 
 if HAVE_NVCC
-cpp_nvcc_programs = tests/cpp/thrust_test examples/cpp/resources examples/cpp/containers examples/cpp/thrust
+cpp_nvcc_programs = tests/cpp/thrust_test examples/cpp/resources examples/cpp/containers examples/cpp/thrust \
+	examples/cpp/upstream_resources examples/cpp/upstream_containers
 check_PROGRAMS += $(cpp_nvcc_programs)
 TESTS += $(cpp_nvcc_programs)
 
@@ -128,8 +140,17 @@ examples_cpp_thrust_SOURCES = examples/cpp/thrust.cu examples/cpp/example_suppor
 nodist_EXTRA_examples_cpp_thrust_SOURCES = cxx-link.cpp
 examples_cpp_thrust_LDFLAGS = $(test_ldflags)
 examples_cpp_thrust_LDADD = $(nvcc_ldadd)
+examples_cpp_upstream_resources_SOURCES = examples/cpp/upstream_resources.cu examples/cpp/example_support.hpp
+nodist_EXTRA_examples_cpp_upstream_resources_SOURCES = cxx-link.cpp
+examples_cpp_upstream_resources_LDFLAGS = $(test_ldflags)
+examples_cpp_upstream_resources_LDADD = $(nvcc_ldadd)
+examples_cpp_upstream_containers_SOURCES = examples/cpp/upstream_containers.cu examples/cpp/example_support.hpp
+nodist_EXTRA_examples_cpp_upstream_containers_SOURCES = cxx-link.cpp
+examples_cpp_upstream_containers_LDFLAGS = $(test_ldflags)
+examples_cpp_upstream_containers_LDADD = $(nvcc_ldadd)
 
 # nvcc writes no dependency files here: rebuild the objects when the C++ headers change.
 tests/cpp/thrust_test.$(OBJEXT) examples/cpp/resources.$(OBJEXT) examples/cpp/containers.$(OBJEXT) \
-examples/cpp/thrust.$(OBJEXT): $(cpp_headers) include/rmm/version.h examples/cpp/example_support.hpp
+examples/cpp/thrust.$(OBJEXT) examples/cpp/upstream_resources.$(OBJEXT) examples/cpp/upstream_containers.$(OBJEXT): \
+	$(cpp_headers) $(rmminclude_HEADERS) $(cpp_upstream_headers) include/rmm/version.h examples/cpp/example_support.hpp
 endif
