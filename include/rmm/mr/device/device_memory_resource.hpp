@@ -297,7 +297,12 @@ struct bridge {
     }
     return object;
   }
-  /** @brief rmm_resource_ops_t::allocate. @return a status. */
+  /**
+   * @brief rmm_resource_ops_t::allocate: calls do_allocate.
+   * @param ctx the state. @param ptr receives the memory. @param bytes the size.
+   * @param alignment up to 256. @param stream the stream.
+   * @return a status.
+   */
   static rmm_status_t allocate(void *ctx, void **ptr, std::size_t bytes, std::size_t alignment, rmm_stream_t stream)
   {
     device_memory_resource *object = self(ctx);
@@ -315,8 +320,13 @@ struct bridge {
       return caught();
     }
   }
-  /** @brief rmm_resource_ops_t::deallocate. @return a status. */
-  static rmm_status_t deallocate(void *ctx, void *ptr, std::size_t bytes, std::size_t, rmm_stream_t stream)
+  /**
+   * @brief rmm_resource_ops_t::deallocate: calls do_deallocate.
+   * @param ctx the state. @param ptr the memory. @param bytes the size. @param stream the stream.
+   * @return a status.
+   */
+  static rmm_status_t deallocate(void *ctx, void *ptr, std::size_t bytes, std::size_t /*alignment*/,
+                                 rmm_stream_t stream)
   {
     device_memory_resource *object = self(ctx);
     if (object == nullptr)
@@ -328,14 +338,18 @@ struct bridge {
       return caught();
     }
   }
-  /** @brief rmm_resource_ops_t::is_equal: asks do_is_equal of the first object. @return the answer. */
+  /**
+   * @brief rmm_resource_ops_t::is_equal: asks do_is_equal of the first object.
+   * @param ctx a state. @param other_ctx another state of the same table.
+   * @return the answer.
+   */
   static bool is_equal(const void *ctx, const void *other_ctx)
   {
     device_memory_resource *a = static_cast<const bridge_state *>(ctx)->self.load();
     device_memory_resource *b = static_cast<const bridge_state *>(other_ctx)->self.load();
     return a != nullptr && b != nullptr && a->do_is_equal(*b);
   }
-  /** @brief rmm_resource_ops_t::destroy: the last C reference is gone. */
+  /** @brief rmm_resource_ops_t::destroy: the last C reference is gone. @param ctx the state. */
   static void destroy(void *ctx) { delete static_cast<bridge_state *>(ctx); }
 
   /** @brief The table. @return the operations every bridged resource shares. */
@@ -381,6 +395,12 @@ inline device_memory_resource::device_memory_resource(const device_memory_resour
 }
 
 namespace detail {
+
+/** @brief The C resource of a pointer. @param mr an object or nullptr. @return its handle, NULL for nullptr. */
+inline rmm_resource_t *handle_of(const device_memory_resource *mr) noexcept
+{
+  return mr != nullptr ? mr->resource_handle() : nullptr;
+}
 
 /**
  * @brief The base of librmm's own classes: owns a family's C resource and forwards to it.

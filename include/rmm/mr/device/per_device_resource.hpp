@@ -63,12 +63,6 @@ inline borrowed_cache &borrowed()
   return instance;
 }
 
-/** @brief The C resource of a pointer. @param mr an object or nullptr. @return its handle, NULL for nullptr. */
-inline rmm_resource_t *handle_of(const device_memory_resource *mr) noexcept
-{
-  return mr != nullptr ? mr->resource_handle() : nullptr;
-}
-
 } // namespace detail
 
 /* ---- by pointer ---- */
