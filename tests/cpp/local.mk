@@ -119,7 +119,7 @@ cpp_headers = include/rmm/rmm.hpp include/rmm/thrust.hpp
 nvcc_ldadd = lib/librmm.la $(CUDART_LIBS)
 
 if HAVE_NVCC
-cpp_nvcc_programs = tests/cpp/thrust_test examples/cpp/resources examples/cpp/containers examples/cpp/thrust \
+cpp_nvcc_programs = tests/cpp/thrust_test tests/cpp/upstream_gpu_test examples/cpp/resources examples/cpp/containers examples/cpp/thrust \
 	examples/cpp/upstream_resources examples/cpp/upstream_containers
 check_PROGRAMS += $(cpp_nvcc_programs)
 TESTS += $(cpp_nvcc_programs)
@@ -128,6 +128,10 @@ tests_cpp_thrust_test_SOURCES = tests/cpp/thrust_test.cu
 nodist_EXTRA_tests_cpp_thrust_test_SOURCES = cxx-link.cpp
 tests_cpp_thrust_test_LDFLAGS = $(test_ldflags)
 tests_cpp_thrust_test_LDADD = $(nvcc_ldadd) $(CHECK_LIBS)
+tests_cpp_upstream_gpu_test_SOURCES = tests/cpp/upstream_gpu_test.cu
+nodist_EXTRA_tests_cpp_upstream_gpu_test_SOURCES = cxx-link.cpp
+tests_cpp_upstream_gpu_test_LDFLAGS = $(test_ldflags)
+tests_cpp_upstream_gpu_test_LDADD = $(nvcc_ldadd) $(CHECK_LIBS)
 examples_cpp_resources_SOURCES = examples/cpp/resources.cu examples/cpp/example_support.hpp
 nodist_EXTRA_examples_cpp_resources_SOURCES = cxx-link.cpp
 examples_cpp_resources_LDFLAGS = $(test_ldflags)
@@ -150,7 +154,7 @@ examples_cpp_upstream_containers_LDFLAGS = $(test_ldflags)
 examples_cpp_upstream_containers_LDADD = $(nvcc_ldadd)
 
 # nvcc writes no dependency files here: rebuild the objects when the C++ headers change.
-tests/cpp/thrust_test.$(OBJEXT) examples/cpp/resources.$(OBJEXT) examples/cpp/containers.$(OBJEXT) \
+tests/cpp/thrust_test.$(OBJEXT) tests/cpp/upstream_gpu_test.$(OBJEXT) examples/cpp/resources.$(OBJEXT) examples/cpp/containers.$(OBJEXT) \
 examples/cpp/thrust.$(OBJEXT) examples/cpp/upstream_resources.$(OBJEXT) examples/cpp/upstream_containers.$(OBJEXT): \
 	$(cpp_headers) $(rmminclude_HEADERS) $(cpp_upstream_headers) include/rmm/version.h examples/cpp/example_support.hpp
 endif
