@@ -46,6 +46,7 @@ rmminclude_HEADERS += include/rmm/rmm.hpp include/rmm/thrust.hpp \
 	include/rmm/device_buffer.hpp \
 	include/rmm/device_scalar.hpp \
 	include/rmm/device_uvector.hpp \
+	include/rmm/logger.hpp \
 	include/rmm/device_vector.hpp \
 	include/rmm/error.hpp \
 	include/rmm/exec_policy.hpp \

@@ -11,6 +11,7 @@
 #include <rmm/device_scalar.hpp>
 #include <rmm/device_uvector.hpp>
 #include <rmm/error.hpp>
+#include <rmm/logger.hpp>
 #include <rmm/mr/device/aligned_resource_adaptor.hpp>
 #include <rmm/mr/device/arena_memory_resource.hpp>
 #include <rmm/mr/device/binning_memory_resource.hpp>
@@ -593,6 +594,15 @@ START_TEST(error_macros_and_helpers)
     bad = true;
   }
   ck_assert(bad);
+
+  rapids_logger::level_enum saved = rmm::default_logger().level();
+  rmm::default_logger().set_level(rapids_logger::level_enum::trace);
+  ck_assert_int_eq(rmm_log_get_level(), RMM_LOG_TRACE);
+  ck_assert(rmm::default_logger().should_log(rapids_logger::level_enum::debug));
+  rmm::default_logger().set_level(rapids_logger::level_enum::off);
+  ck_assert(!rmm::default_logger().should_log(rapids_logger::level_enum::critical));
+  rmm::default_logger().flush();
+  rmm::default_logger().set_level(saved);
 
   static_assert(rmm::align_up(300, 256) == 512);
   static_assert(rmm::align_down(300, 256) == 256);
