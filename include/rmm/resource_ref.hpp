@@ -40,8 +40,8 @@ public:
    * @param mr the object; it must outlive the ref's uses.
    * @throws rmm::logic_error for nullptr (a ref always refers to something).
    */
-  template <class R, std::enable_if_t<detail::has_resource_handle<R>::value, int> = 0>
-  device_async_resource_ref(R *mr) : mr_(checked(mr))
+  template <class R, std::enable_if_t<detail::has_resource_handle<R>::value, int> = 0> device_async_resource_ref(R *mr)
+      : mr_(checked(mr))
   {
   }
   /**
@@ -56,19 +56,36 @@ public:
    */
   explicit device_async_resource_ref(rmm_resource_t *mr) noexcept : mr_(mr) {}
 
-  /** @brief Allocates, ordered on @p stream. @param bytes the size. @param alignment a power of two. @param stream the stream. @return the memory. */
+  /**
+   * @brief Allocates, ordered on @p stream.
+   * @param bytes the size.
+   * @param alignment a power of two.
+   * @param stream the stream.
+   * @return the memory.
+   */
   void *allocate_async(std::size_t bytes, std::size_t alignment, cuda_stream_view stream) const
   {
     void *ptr = nullptr;
     rmm::detail::check(rmm_allocate_aligned(mr_, &ptr, bytes, alignment, stream.value()));
     return ptr;
   }
-  /** @brief Allocates, 256-byte aligned, ordered on @p stream. @param bytes the size. @param stream the stream. @return the memory. */
+  /**
+   * @brief Allocates, 256-byte aligned, ordered on @p stream.
+   * @param bytes the size.
+   * @param stream the stream.
+   * @return the memory.
+   */
   void *allocate_async(std::size_t bytes, cuda_stream_view stream) const
   {
     return allocate_async(bytes, CUDA_ALLOCATION_ALIGNMENT, stream);
   }
-  /** @brief Frees, ordered on @p stream. @param ptr the memory. @param bytes the size. @param alignment the alignment. @param stream the stream. */
+  /**
+   * @brief Frees, ordered on @p stream.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   * @param stream the stream.
+   */
   void deallocate_async(void *ptr, std::size_t bytes, std::size_t alignment, cuda_stream_view stream) const
   {
     rmm::detail::check(rmm_deallocate_aligned(mr_, ptr, bytes, alignment, stream.value()));
@@ -78,12 +95,22 @@ public:
   {
     deallocate_async(ptr, bytes, CUDA_ALLOCATION_ALIGNMENT, stream);
   }
-  /** @brief Allocates on the default stream. @param bytes the size. @param alignment a power of two. @return the memory. */
+  /**
+   * @brief Allocates on the default stream.
+   * @param bytes the size.
+   * @param alignment a power of two.
+   * @return the memory.
+   */
   void *allocate(std::size_t bytes, std::size_t alignment = CUDA_ALLOCATION_ALIGNMENT) const
   {
     return allocate_async(bytes, alignment, cuda_stream_view{});
   }
-  /** @brief Frees on the default stream. @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief Frees on the default stream.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate(void *ptr, std::size_t bytes, std::size_t alignment = CUDA_ALLOCATION_ALIGNMENT) const
   {
     deallocate_async(ptr, bytes, alignment, cuda_stream_view{});
@@ -93,17 +120,34 @@ public:
   {
     return allocate(bytes, alignment);
   }
-  /** @brief CCCL 3.1's synchronous free. @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief CCCL 3.1's synchronous free.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate_sync(void *ptr, std::size_t bytes, std::size_t alignment = CUDA_ALLOCATION_ALIGNMENT) const
   {
     deallocate(ptr, bytes, alignment);
   }
-  /** @brief CCCL 3.1's stream-first form. @param stream the stream. @param bytes the size. @param alignment the alignment. @return the memory. */
+  /**
+   * @brief CCCL 3.1's stream-first form.
+   * @param stream the stream.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   * @return the memory.
+   */
   void *allocate(cuda_stream_view stream, std::size_t bytes, std::size_t alignment = CUDA_ALLOCATION_ALIGNMENT) const
   {
     return allocate_async(bytes, alignment, stream);
   }
-  /** @brief CCCL 3.1's stream-first free. @param stream the stream. @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief CCCL 3.1's stream-first free.
+   * @param stream the stream.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate(cuda_stream_view stream, void *ptr, std::size_t bytes,
                   std::size_t alignment = CUDA_ALLOCATION_ALIGNMENT) const
   {
@@ -113,7 +157,12 @@ public:
   /** @brief The C resource (a librmm extension). @return the borrowed handle; NULL for the current device resource. */
   rmm_resource_t *resource_handle() const noexcept { return mr_; }
 
-  /** @brief Equal when the resources are (rmm_resource_is_equal()). @param a a ref. @param b a ref. @return the comparison. */
+  /**
+   * @brief Equal when the resources are (rmm_resource_is_equal()).
+   * @param a a ref.
+   * @param b a ref.
+   * @return the comparison.
+   */
   friend bool operator==(const device_async_resource_ref &a, const device_async_resource_ref &b) noexcept
   {
     return a.mr_ == b.mr_ || rmm_resource_is_equal(a.mr_, b.mr_);

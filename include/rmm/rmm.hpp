@@ -170,9 +170,8 @@ template <class R, class = void> struct has_resource_handle : std::false_type {}
 
 /** @brief The specialisation for types with resource_handle() returning an rmm_resource_t *. @tparam R the type. */
 template <class R>
-struct has_resource_handle<
-    R, std::enable_if_t<std::is_same_v<decltype(std::declval<const R &>().resource_handle()), rmm_resource_t *>>>
-    : std::true_type {};
+struct has_resource_handle<R, std::enable_if_t<std::is_same_v<decltype(std::declval<const R &>().resource_handle()),
+                                                                  rmm_resource_t *>>> : std::true_type {};
 
 } // namespace detail
 

@@ -28,7 +28,8 @@ public:
    * @param alignment_threshold requests of at least this many bytes are aligned; 0 aligns all.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  aligned_resource_adaptor(Upstream *upstream_mr, std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT, std::size_t alignment_threshold = default_alignment_threshold)
+  aligned_resource_adaptor(Upstream *upstream_mr, std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT,
+                           std::size_t alignment_threshold = default_alignment_threshold)
       : base(create(detail::upstream_handle(upstream_mr), alignment, alignment_threshold), upstream_mr)
   {
   }
@@ -38,18 +39,22 @@ public:
    * @param alignment a power of two.
    * @param alignment_threshold requests of at least this many bytes are aligned; 0 aligns all.
    */
-  aligned_resource_adaptor(device_async_resource_ref upstream_mr, std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT, std::size_t alignment_threshold = default_alignment_threshold)
+  aligned_resource_adaptor(device_async_resource_ref upstream_mr,
+                           std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT,
+                           std::size_t alignment_threshold = default_alignment_threshold)
       : base(create(upstream_mr.resource_handle(), alignment, alignment_threshold), nullptr)
   {
   }
-  aligned_resource_adaptor(const aligned_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  aligned_resource_adaptor &operator=(const aligned_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  aligned_resource_adaptor(const aligned_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  aligned_resource_adaptor &
+  operator=(const aligned_resource_adaptor &) = delete;         ///< One owner per resource, as upstream.
   static constexpr std::size_t default_alignment_threshold = 0; ///< Align every request.
 
 private:
   static rmm_resource_t *create(rmm_resource_t *up, std::size_t alignment, std::size_t alignment_threshold)
   {
-    return base::make([&](rmm_resource_t **out) { return rmm_aligned_create(up, alignment, alignment_threshold, out); });
+    return base::make(
+        [&](rmm_resource_t **out) { return rmm_aligned_create(up, alignment, alignment_threshold, out); });
   }
 };
 

@@ -29,7 +29,8 @@ public:
    * @param dump_log_on_failure log the arenas when a request fails.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  arena_memory_resource(Upstream *upstream_mr, std::optional<std::size_t> arena_size = std::nullopt, bool dump_log_on_failure = false)
+  arena_memory_resource(Upstream *upstream_mr, std::optional<std::size_t> arena_size = std::nullopt,
+                        bool dump_log_on_failure = false)
       : base(create(detail::upstream_handle(upstream_mr), arena_size, dump_log_on_failure), upstream_mr)
   {
   }
@@ -39,7 +40,8 @@ public:
    * @param arena_size bytes of the global arena; half the free device memory by default.
    * @param dump_log_on_failure log the arenas when a request fails.
    */
-  arena_memory_resource(device_async_resource_ref upstream_mr, std::optional<std::size_t> arena_size = std::nullopt, bool dump_log_on_failure = false)
+  arena_memory_resource(device_async_resource_ref upstream_mr, std::optional<std::size_t> arena_size = std::nullopt,
+                        bool dump_log_on_failure = false)
       : base(create(upstream_mr.resource_handle(), arena_size, dump_log_on_failure), nullptr)
   {
   }
@@ -49,7 +51,8 @@ public:
 private:
   static rmm_resource_t *create(rmm_resource_t *up, std::optional<std::size_t> arena_size, bool dump_log_on_failure)
   {
-    return base::make([&](rmm_resource_t **out) { return rmm_arena_create(up, arena_size.value_or(0), dump_log_on_failure, out); });
+    return base::make(
+        [&](rmm_resource_t **out) { return rmm_arena_create(up, arena_size.value_or(0), dump_log_on_failure, out); });
   }
 };
 

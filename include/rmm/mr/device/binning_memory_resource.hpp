@@ -64,7 +64,11 @@ public:
     rmm_resource_t *bin = bin_resource ? bin_resource->resource_handle() : nullptr;
     rmm::detail::check(rmm_binning_add_bin(this->resource_handle(), allocation_size, bin));
   }
-  /** @brief As add_bin() with a ref. @param allocation_size the largest request. @param bin_resource the bin; nullptr for a fixed_size bin. */
+  /**
+   * @brief As add_bin() with a ref.
+   * @param allocation_size the largest request.
+   * @param bin_resource the bin; nullptr for a fixed_size bin.
+   */
   void add_bin(std::size_t allocation_size, device_memory_resource *bin_resource)
   {
     rmm::detail::check(rmm_binning_add_bin(this->resource_handle(), allocation_size, detail::handle_of(bin_resource)));

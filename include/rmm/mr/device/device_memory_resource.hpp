@@ -165,19 +165,36 @@ public:
   {
     return do_allocate(rmm::align_up(bytes, alignment), cuda_stream_view{});
   }
-  /** @brief Frees memory from allocate(bytes, alignment). @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief Frees memory from allocate(bytes, alignment).
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate(void *ptr, std::size_t bytes, std::size_t alignment)
   {
     do_deallocate(ptr, rmm::align_up(bytes, alignment), cuda_stream_view{});
   }
-  /** @brief Stream-ordered allocation with an alignment. @param bytes the size. @param alignment a power of two. @param stream the stream. @return the memory. */
+  /**
+   * @brief Stream-ordered allocation with an alignment.
+   * @param bytes the size.
+   * @param alignment a power of two.
+   * @param stream the stream.
+   * @return the memory.
+   */
   void *allocate_async(std::size_t bytes, std::size_t alignment, cuda_stream_view stream)
   {
     return do_allocate(rmm::align_up(bytes, alignment), stream);
   }
   /** @brief Stream-ordered allocation. @param bytes the size. @param stream the stream. @return the memory. */
   void *allocate_async(std::size_t bytes, cuda_stream_view stream) { return do_allocate(bytes, stream); }
-  /** @brief Stream-ordered free with an alignment. @param ptr the memory. @param bytes the size. @param alignment the alignment. @param stream the stream. */
+  /**
+   * @brief Stream-ordered free with an alignment.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   * @param stream the stream.
+   */
   void deallocate_async(void *ptr, std::size_t bytes, std::size_t alignment, cuda_stream_view stream)
   {
     do_deallocate(ptr, rmm::align_up(bytes, alignment), stream);
@@ -186,14 +203,31 @@ public:
   void deallocate_async(void *ptr, std::size_t bytes, cuda_stream_view stream) { do_deallocate(ptr, bytes, stream); }
   /** @brief CCCL 3.1's synchronous form. @param bytes the size. @param alignment the alignment. @return the memory. */
   void *allocate_sync(std::size_t bytes, std::size_t alignment) { return allocate(bytes, alignment); }
-  /** @brief CCCL 3.1's synchronous free. @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief CCCL 3.1's synchronous free.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate_sync(void *ptr, std::size_t bytes, std::size_t alignment) { deallocate(ptr, bytes, alignment); }
-  /** @brief CCCL 3.1's stream-first form. @param stream the stream. @param bytes the size. @param alignment the alignment. @return the memory. */
+  /**
+   * @brief CCCL 3.1's stream-first form.
+   * @param stream the stream.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   * @return the memory.
+   */
   void *allocate(cuda_stream_view stream, std::size_t bytes, std::size_t alignment)
   {
     return allocate_async(bytes, alignment, stream);
   }
-  /** @brief CCCL 3.1's stream-first free. @param stream the stream. @param ptr the memory. @param bytes the size. @param alignment the alignment. */
+  /**
+   * @brief CCCL 3.1's stream-first free.
+   * @param stream the stream.
+   * @param ptr the memory.
+   * @param bytes the size.
+   * @param alignment the alignment.
+   */
   void deallocate(cuda_stream_view stream, void *ptr, std::size_t bytes, std::size_t alignment)
   {
     deallocate_async(ptr, bytes, alignment, stream);
@@ -355,8 +389,8 @@ struct bridge {
   /** @brief The table. @return the operations every bridged resource shares. */
   static const rmm_resource_ops_t &ops() noexcept
   {
-    static const rmm_resource_ops_t table = {sizeof(rmm_resource_ops_t), "device_memory_resource", allocate,
-                                             deallocate, is_equal, destroy};
+    static const rmm_resource_ops_t table = {
+        sizeof(rmm_resource_ops_t), "device_memory_resource", allocate, deallocate, is_equal, destroy};
     return table;
   }
   /**
@@ -421,7 +455,10 @@ protected:
    * @param create the call.
    * @return the new C resource.
    */
-  template <class F> static rmm_resource_t *make(F &&create) { return rmm::detail::make(std::forward<F>(create)).release(); }
+  template <class F> static rmm_resource_t *make(F &&create)
+  {
+    return rmm::detail::make(std::forward<F>(create)).release();
+  }
 
 private:
   void *do_allocate(std::size_t bytes, cuda_stream_view stream) override

@@ -30,8 +30,8 @@ using failure_callback_t = std::function<bool(std::size_t, void *)>;
  * @tparam Upstream the upstream resource class.
  * @tparam ExceptionType the exception that triggers the callback (rmm::out_of_memory).
  */
-template <class Upstream, class ExceptionType = rmm::out_of_memory>
-class failure_callback_resource_adaptor final : public device_memory_resource {
+template <class Upstream, class ExceptionType = rmm::out_of_memory> class failure_callback_resource_adaptor final
+    : public device_memory_resource {
 public:
   /**
    * @brief Builds it over @p upstream_mr.

@@ -28,7 +28,8 @@ public:
    * @param blocks_to_preallocate blocks taken at construction and at each growth (128).
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  fixed_size_memory_resource(Upstream *upstream_mr, std::size_t block_size = default_block_size, std::size_t blocks_to_preallocate = default_blocks_to_preallocate)
+  fixed_size_memory_resource(Upstream *upstream_mr, std::size_t block_size = default_block_size,
+                             std::size_t blocks_to_preallocate = default_blocks_to_preallocate)
       : base(create(detail::upstream_handle(upstream_mr), block_size, blocks_to_preallocate), upstream_mr)
   {
   }
@@ -38,14 +39,16 @@ public:
    * @param block_size bytes per block (1 MiB by default).
    * @param blocks_to_preallocate blocks taken at construction and at each growth (128).
    */
-  fixed_size_memory_resource(device_async_resource_ref upstream_mr, std::size_t block_size = default_block_size, std::size_t blocks_to_preallocate = default_blocks_to_preallocate)
+  fixed_size_memory_resource(device_async_resource_ref upstream_mr, std::size_t block_size = default_block_size,
+                             std::size_t blocks_to_preallocate = default_blocks_to_preallocate)
       : base(create(upstream_mr.resource_handle(), block_size, blocks_to_preallocate), nullptr)
   {
   }
-  fixed_size_memory_resource(const fixed_size_memory_resource &) = delete;            ///< One owner per resource, as upstream.
-  fixed_size_memory_resource &operator=(const fixed_size_memory_resource &) = delete; ///< One owner per resource, as upstream.
-  static constexpr std::size_t default_block_size = std::size_t{1} << 20;  ///< 1 MiB.
-  static constexpr std::size_t default_blocks_to_preallocate = 128;         ///< Blocks per growth.
+  fixed_size_memory_resource(const fixed_size_memory_resource &) = delete; ///< One owner per resource, as upstream.
+  fixed_size_memory_resource &
+  operator=(const fixed_size_memory_resource &) = delete;                 ///< One owner per resource, as upstream.
+  static constexpr std::size_t default_block_size = std::size_t{1} << 20; ///< 1 MiB.
+  static constexpr std::size_t default_blocks_to_preallocate = 128;       ///< Blocks per growth.
   /** @brief The size of every block (rmm_fixed_size_block_size()). @return bytes. */
   [[nodiscard]] std::size_t get_block_size() const
   {
@@ -57,7 +60,8 @@ public:
 private:
   static rmm_resource_t *create(rmm_resource_t *up, std::size_t block_size, std::size_t blocks_to_preallocate)
   {
-    return base::make([&](rmm_resource_t **out) { return rmm_fixed_size_create(up, block_size, blocks_to_preallocate, out); });
+    return base::make(
+        [&](rmm_resource_t **out) { return rmm_fixed_size_create(up, block_size, blocks_to_preallocate, out); });
   }
 };
 

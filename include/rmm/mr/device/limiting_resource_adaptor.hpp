@@ -28,7 +28,8 @@ public:
    * @param alignment the granularity sizes are counted at.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  limiting_resource_adaptor(Upstream *upstream_mr, std::size_t allocation_limit, std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT)
+  limiting_resource_adaptor(Upstream *upstream_mr, std::size_t allocation_limit,
+                            std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT)
       : base(create(detail::upstream_handle(upstream_mr), allocation_limit, alignment), upstream_mr)
   {
   }
@@ -38,12 +39,14 @@ public:
    * @param allocation_limit bytes.
    * @param alignment the granularity sizes are counted at.
    */
-  limiting_resource_adaptor(device_async_resource_ref upstream_mr, std::size_t allocation_limit, std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT)
+  limiting_resource_adaptor(device_async_resource_ref upstream_mr, std::size_t allocation_limit,
+                            std::size_t alignment = rmm::CUDA_ALLOCATION_ALIGNMENT)
       : base(create(upstream_mr.resource_handle(), allocation_limit, alignment), nullptr)
   {
   }
-  limiting_resource_adaptor(const limiting_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  limiting_resource_adaptor &operator=(const limiting_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  limiting_resource_adaptor(const limiting_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  limiting_resource_adaptor &
+  operator=(const limiting_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
   /** @brief Bytes handed out (rmm_limiting_allocated()). @return bytes. */
   [[nodiscard]] std::size_t get_allocated_bytes() const
   {

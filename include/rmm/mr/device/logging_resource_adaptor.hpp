@@ -31,7 +31,8 @@ public:
    * @param auto_flush flush after every line.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  logging_resource_adaptor(Upstream *upstream_mr, const std::string & filename = get_default_filename(), bool auto_flush = false)
+  logging_resource_adaptor(Upstream *upstream_mr, const std::string &filename = get_default_filename(),
+                           bool auto_flush = false)
       : base(create(detail::upstream_handle(upstream_mr), filename, auto_flush), upstream_mr)
   {
   }
@@ -41,12 +42,14 @@ public:
    * @param filename the log file; by default RMM_LOG_FILE (get_default_filename()).
    * @param auto_flush flush after every line.
    */
-  logging_resource_adaptor(device_async_resource_ref upstream_mr, const std::string & filename = get_default_filename(), bool auto_flush = false)
+  logging_resource_adaptor(device_async_resource_ref upstream_mr, const std::string &filename = get_default_filename(),
+                           bool auto_flush = false)
       : base(create(upstream_mr.resource_handle(), filename, auto_flush), nullptr)
   {
   }
-  logging_resource_adaptor(const logging_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  logging_resource_adaptor &operator=(const logging_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  logging_resource_adaptor(const logging_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  logging_resource_adaptor &
+  operator=(const logging_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
   /**
    * @brief Logs to an open stream instead of a file (a librmm extension: RMM's ostream form).
    * @param upstream_mr the upstream. @param file the stream, kept open by the caller. @param auto_flush flush every line.
@@ -76,7 +79,7 @@ public:
   }
 
 private:
-  static rmm_resource_t *create(rmm_resource_t *up, const std::string & filename, bool auto_flush)
+  static rmm_resource_t *create(rmm_resource_t *up, const std::string &filename, bool auto_flush)
   {
     return base::make([&](rmm_resource_t **out) { return rmm_logging_create(up, filename.c_str(), auto_flush, out); });
   }

@@ -174,7 +174,11 @@ inline device_async_resource_ref set_current_device_resource_ref(device_async_re
   return previous;
 }
 
-/** @brief Restores a device's default resource. @param device_id the device. @return a ref to the resource set before. */
+/**
+ * @brief Restores a device's default resource.
+ * @param device_id the device.
+ * @return a ref to the resource set before.
+ */
 inline device_async_resource_ref reset_per_device_resource_ref(cuda_device_id device_id)
 {
   device_async_resource_ref previous = mr::get_per_device_resource_ref(device_id);

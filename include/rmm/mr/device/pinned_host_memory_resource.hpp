@@ -22,7 +22,10 @@ public:
    * @brief Creates the resource.
    * @throws rmm::cuda_error, rmm::logic_error or rmm::not_supported_error as the C constructor fails.
    */
-  pinned_host_memory_resource() : librmm_resource(make([&](rmm_resource_t **out) { return rmm_pinned_host_create(out); })) {}
+  pinned_host_memory_resource()
+      : librmm_resource(make([&](rmm_resource_t **out) { return rmm_pinned_host_create(out); }))
+  {
+  }
 };
 
 } // namespace mr

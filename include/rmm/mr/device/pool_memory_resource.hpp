@@ -29,7 +29,8 @@ public:
    * @param maximum_pool_size the most bytes the pool holds; no limit by default.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  pool_memory_resource(Upstream *upstream_mr, std::size_t initial_pool_size, std::optional<std::size_t> maximum_pool_size = std::nullopt)
+  pool_memory_resource(Upstream *upstream_mr, std::size_t initial_pool_size,
+                       std::optional<std::size_t> maximum_pool_size = std::nullopt)
       : base(create(detail::upstream_handle(upstream_mr), initial_pool_size, maximum_pool_size), upstream_mr)
   {
   }
@@ -39,7 +40,8 @@ public:
    * @param initial_pool_size bytes taken at construction.
    * @param maximum_pool_size the most bytes the pool holds; no limit by default.
    */
-  pool_memory_resource(device_async_resource_ref upstream_mr, std::size_t initial_pool_size, std::optional<std::size_t> maximum_pool_size = std::nullopt)
+  pool_memory_resource(device_async_resource_ref upstream_mr, std::size_t initial_pool_size,
+                       std::optional<std::size_t> maximum_pool_size = std::nullopt)
       : base(create(upstream_mr.resource_handle(), initial_pool_size, maximum_pool_size), nullptr)
   {
   }
@@ -54,9 +56,12 @@ public:
   }
 
 private:
-  static rmm_resource_t *create(rmm_resource_t *up, std::size_t initial_pool_size, std::optional<std::size_t> maximum_pool_size)
+  static rmm_resource_t *create(rmm_resource_t *up, std::size_t initial_pool_size,
+                                std::optional<std::size_t> maximum_pool_size)
   {
-    return base::make([&](rmm_resource_t **out) { return rmm_pool_create(up, initial_pool_size, maximum_pool_size.value_or(0), out); });
+    return base::make([&](rmm_resource_t **out) {
+      return rmm_pool_create(up, initial_pool_size, maximum_pool_size.value_or(0), out);
+    });
   }
 };
 

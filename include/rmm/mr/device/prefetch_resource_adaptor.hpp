@@ -26,10 +26,7 @@ public:
    * @param upstream_mr the upstream.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  prefetch_resource_adaptor(Upstream *upstream_mr)
-      : base(create(detail::upstream_handle(upstream_mr)), upstream_mr)
-  {
-  }
+  prefetch_resource_adaptor(Upstream *upstream_mr) : base(create(detail::upstream_handle(upstream_mr)), upstream_mr) {}
   /**
    * @brief Builds it over the resource @p upstream_mr refers to.
    * @param upstream_mr the upstream.
@@ -38,8 +35,9 @@ public:
       : base(create(upstream_mr.resource_handle()), nullptr)
   {
   }
-  prefetch_resource_adaptor(const prefetch_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  prefetch_resource_adaptor &operator=(const prefetch_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  prefetch_resource_adaptor(const prefetch_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  prefetch_resource_adaptor &
+  operator=(const prefetch_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
 
 private:
   static rmm_resource_t *create(rmm_resource_t *up)

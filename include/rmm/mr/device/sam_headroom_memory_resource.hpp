@@ -23,9 +23,13 @@ public:
    * @param headroom bytes of device memory to leave free.
    * @throws rmm::cuda_error, rmm::logic_error or rmm::not_supported_error as the C constructor fails.
    */
-  explicit sam_headroom_memory_resource(std::size_t headroom) : librmm_resource(make([&](rmm_resource_t **out) { return rmm_sam_headroom_create(headroom, out); })) {}
-  sam_headroom_memory_resource(const sam_headroom_memory_resource &) = delete;            ///< One owner per resource, as upstream.
-  sam_headroom_memory_resource &operator=(const sam_headroom_memory_resource &) = delete; ///< One owner per resource, as upstream.
+  explicit sam_headroom_memory_resource(std::size_t headroom)
+      : librmm_resource(make([&](rmm_resource_t **out) { return rmm_sam_headroom_create(headroom, out); }))
+  {
+  }
+  sam_headroom_memory_resource(const sam_headroom_memory_resource &) = delete; ///< One owner per resource, as upstream.
+  sam_headroom_memory_resource &
+  operator=(const sam_headroom_memory_resource &) = delete; ///< One owner per resource, as upstream.
 };
 
 } // namespace mr

@@ -29,8 +29,7 @@ public:
    * @param upstream_mr the upstream.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  statistics_resource_adaptor(Upstream *upstream_mr)
-      : base(create(detail::upstream_handle(upstream_mr)), upstream_mr)
+  statistics_resource_adaptor(Upstream *upstream_mr) : base(create(detail::upstream_handle(upstream_mr)), upstream_mr)
   {
   }
   /**
@@ -41,8 +40,9 @@ public:
       : base(create(upstream_mr.resource_handle()), nullptr)
   {
   }
-  statistics_resource_adaptor(const statistics_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  statistics_resource_adaptor &operator=(const statistics_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  statistics_resource_adaptor(const statistics_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  statistics_resource_adaptor &
+  operator=(const statistics_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
   /** @brief One counted figure: its current value, its peak and its running total. */
   struct counter {
     int64_t value{0}; ///< Current value.
@@ -92,7 +92,8 @@ public:
     rmm_statistics_t s{};
     s.struct_size = sizeof s;
     rmm::detail::check(rmm_statistics_pop_counters(this->resource_handle(), &s));
-    return {counter{s.current_bytes, s.peak_bytes, s.total_bytes}, counter{s.current_count, s.peak_count, s.total_count}};
+    return {counter{s.current_bytes, s.peak_bytes, s.total_bytes},
+            counter{s.current_count, s.peak_count, s.total_count}};
   }
 
 private:

@@ -26,8 +26,7 @@ public:
    * @param upstream_mr the upstream.
    * @throws rmm::logic_error for a null upstream or a bad argument; what the upstream throws.
    */
-  thread_safe_resource_adaptor(Upstream *upstream_mr)
-      : base(create(detail::upstream_handle(upstream_mr)), upstream_mr)
+  thread_safe_resource_adaptor(Upstream *upstream_mr) : base(create(detail::upstream_handle(upstream_mr)), upstream_mr)
   {
   }
   /**
@@ -38,8 +37,9 @@ public:
       : base(create(upstream_mr.resource_handle()), nullptr)
   {
   }
-  thread_safe_resource_adaptor(const thread_safe_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  thread_safe_resource_adaptor &operator=(const thread_safe_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  thread_safe_resource_adaptor(const thread_safe_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  thread_safe_resource_adaptor &
+  operator=(const thread_safe_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
 
 private:
   static rmm_resource_t *create(rmm_resource_t *up)

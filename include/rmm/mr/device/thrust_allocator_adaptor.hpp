@@ -1,6 +1,7 @@
 /**
  * @file rmm/mr/device/thrust_allocator_adaptor.hpp
- * @brief rmm::mr::thrust_allocator. Upstream RMM's header path over rmm/thrust.hpp (nvcc and the toolkit's Thrust).
+ * @brief rmm::mr::thrust_allocator. Upstream RMM's header path over rmm/thrust.hpp (nvcc and the
+ *        toolkit's Thrust).
  */
 #ifndef RMM_MR_DEVICE_THRUST_ALLOCATOR_ADAPTOR_HPP
 #define RMM_MR_DEVICE_THRUST_ALLOCATOR_ADAPTOR_HPP

@@ -43,8 +43,9 @@ public:
       : base(create(upstream_mr.resource_handle(), capture_stacks), nullptr)
   {
   }
-  tracking_resource_adaptor(const tracking_resource_adaptor &) = delete;            ///< One owner per resource, as upstream.
-  tracking_resource_adaptor &operator=(const tracking_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  tracking_resource_adaptor(const tracking_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
+  tracking_resource_adaptor &
+  operator=(const tracking_resource_adaptor &) = delete; ///< One owner per resource, as upstream.
   /** @brief What is known of one outstanding allocation. */
   struct allocation_info {
     std::size_t allocation_size; ///< The size asked for.
