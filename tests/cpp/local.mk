@@ -66,6 +66,7 @@ rmmmr_HEADERS = include/rmm/mr/aligned_resource_adaptor.hpp \
 	include/rmm/mr/limiting_resource_adaptor.hpp \
 	include/rmm/mr/logging_resource_adaptor.hpp \
 	include/rmm/mr/managed_memory_resource.hpp \
+	include/rmm/mr/owning_wrapper.hpp \
 	include/rmm/mr/per_device_resource.hpp \
 	include/rmm/mr/pinned_host_memory_resource.hpp \
 	include/rmm/mr/polymorphic_allocator.hpp \
@@ -92,6 +93,7 @@ rmmmrdevice_HEADERS = include/rmm/mr/device/aligned_resource_adaptor.hpp \
 	include/rmm/mr/device/limiting_resource_adaptor.hpp \
 	include/rmm/mr/device/logging_resource_adaptor.hpp \
 	include/rmm/mr/device/managed_memory_resource.hpp \
+	include/rmm/mr/device/owning_wrapper.hpp \
 	include/rmm/mr/device/per_device_resource.hpp \
 	include/rmm/mr/device/pinned_host_memory_resource.hpp \
 	include/rmm/mr/device/polymorphic_allocator.hpp \

@@ -26,6 +26,7 @@
 #include <rmm/mr/device/limiting_resource_adaptor.hpp>
 #include <rmm/mr/device/logging_resource_adaptor.hpp>
 #include <rmm/mr/device/managed_memory_resource.hpp>
+#include <rmm/mr/device/owning_wrapper.hpp>
 #include <rmm/mr/device/per_device_resource.hpp>
 #include <rmm/mr/device/pinned_host_memory_resource.hpp>
 #include <rmm/mr/device/polymorphic_allocator.hpp>
@@ -44,6 +45,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -455,6 +457,27 @@ START_TEST(classes_keep_upstream_alive)
 }
 END_TEST
 
+START_TEST(owning_wrapper_keeps_upstreams)
+{
+  call_log log;
+  std::shared_ptr<mr::device_memory_resource> held;
+  {
+    auto upstream = std::make_shared<counting_resource>(log);
+    auto pool = mr::make_owning_wrapper<mr::pool_memory_resource>(upstream, std::size_t{1} << 16);
+    ck_assert_uint_eq(pool->wrapped().pool_size(), std::size_t{1} << 16);
+    ck_assert(rmm::device_async_resource_ref{*pool} == rmm::device_async_resource_ref{pool->wrapped()});
+    held = pool;
+  }
+  // The wrapper alone keeps the user upstream alive: its chunk came from it, and goes back.
+  void *p = held->allocate(1000, fake_stream);
+  held->deallocate(p, 1000, fake_stream);
+  ck_assert_int_eq(log.allocations, 1);
+  held.reset();
+  ck_assert_int_eq(log.deallocations, 1);
+  ck_assert_int_eq(log.live_bytes, 0);
+}
+END_TEST
+
 START_TEST(refs_compare_as_upstream)
 {
   rmm::resource host = rmm::host_resource();
@@ -625,6 +648,7 @@ static Suite *suite(void)
   tcase_add_test(tc, every_class_over_host);
   tcase_add_test(tc, callback_classes);
   tcase_add_test(tc, classes_keep_upstream_alive);
+  tcase_add_test(tc, owning_wrapper_keeps_upstreams);
   tcase_add_test(tc, refs_compare_as_upstream);
   tcase_add_test(tc, per_device_functions);
   tcase_add_test(tc, object_gone_while_in_use);
