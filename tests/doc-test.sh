@@ -24,7 +24,7 @@ fi
 # has a @file comment; without one they escape its warnings, so each must have it.
 missing=0
 for header in "$srcdir"/include/rmm/*.h "$srcdir"/include/rmm/*.hpp "$srcdir"/include/rmm/mr/*.hpp \
-  "$srcdir"/include/rmm/mr/device/*.hpp "$srcdir"/include/rmm/mr/device/detail/*.hpp; do
+  "$srcdir"/include/rmm/mr/device/*.hpp "$srcdir"/include/rmm/mr/device/detail/*.hpp "$srcdir"/include/rmm/mr/host/*.hpp; do
   test -f "$header" || continue
   if ! grep -q '[@\\]file' "$header"; then
     echo "FAIL: $header has no @file comment, so Doxygen would skip its declarations"

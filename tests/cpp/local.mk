@@ -107,7 +107,10 @@ rmmmrdevice_HEADERS = include/rmm/mr/device/aligned_resource_adaptor.hpp \
 	include/rmm/mr/device/tracking_resource_adaptor.hpp
 rmmmrdevicedetaildir = $(includedir)/rmm/mr/device/detail
 rmmmrdevicedetail_HEADERS = include/rmm/mr/device/detail/adaptor_base.hpp
-cpp_upstream_headers = $(rmmmr_HEADERS) $(rmmmrdevice_HEADERS) $(rmmmrdevicedetail_HEADERS)
+rmmmrhostdir = $(includedir)/rmm/mr/host
+rmmmrhost_HEADERS = include/rmm/mr/host/host_memory_resource.hpp include/rmm/mr/host/new_delete_resource.hpp \
+	include/rmm/mr/host/pinned_memory_resource.hpp
+cpp_upstream_headers = $(rmmmr_HEADERS) $(rmmmrdevice_HEADERS) $(rmmmrdevicedetail_HEADERS) $(rmmmrhost_HEADERS)
 
 # nvcc programs: the Thrust tests and the C++ examples (C++ forms of RMM's README examples),
 # run by make check and carried by gpu-bundle (77 without a GPU). nvcc compiles each .cu to an

@@ -22,6 +22,7 @@
 #include <rmm/mr/device/sam_headroom_memory_resource.hpp>
 #include <rmm/mr/device/statistics_resource_adaptor.hpp>
 #include <rmm/mr/device/system_memory_resource.hpp>
+#include <rmm/mr/host/pinned_memory_resource.hpp>
 
 #include <cstring>
 #include <memory>
@@ -69,6 +70,10 @@ START_TEST(leaf_classes_on_the_device)
   exercise(managed, stream);
   mr::pinned_host_memory_resource pinned;
   exercise(pinned, stream);
+  mr::pinned_memory_resource pinned_host; // the host_memory_resource form
+  void *h = pinned_host.allocate(4096, 64);
+  rmm_gpu_check_memory(h, 4096, 0x11, stream.value());
+  pinned_host.deallocate(h, 4096, 64);
   ck_assert(cuda != managed);
 
   if (auto async = maybe<mr::cuda_async_memory_resource>(std::size_t{1} << 20, std::size_t{1} << 30)) {

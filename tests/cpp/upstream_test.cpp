@@ -37,6 +37,8 @@
 #include <rmm/mr/device/system_memory_resource.hpp>
 #include <rmm/mr/device/thread_safe_resource_adaptor.hpp>
 #include <rmm/mr/device/tracking_resource_adaptor.hpp>
+#include <rmm/mr/host/new_delete_resource.hpp>
+#include <rmm/mr/host/pinned_memory_resource.hpp>
 #include <rmm/mr/pool_memory_resource.hpp>
 #include <rmm/resource_ref.hpp>
 
@@ -166,6 +168,8 @@ static_assert(std::is_constructible_v<rmm::device_uvector<int>, std::size_t, rmm
 static_assert(std::is_constructible_v<rmm::device_scalar<int>, rmm::cuda_stream_view, mr::device_memory_resource *>);
 static_assert(std::is_constructible_v<mr::polymorphic_allocator<int>, mr::device_memory_resource *>);
 static_assert(std::is_same_v<rmm::mr::device_async_resource_ref, rmm::device_async_resource_ref>);
+static_assert(std::is_base_of_v<mr::host_memory_resource, mr::pinned_memory_resource>);
+static_assert(std::is_default_constructible_v<mr::pinned_memory_resource>);
 
 START_TEST(user_resource_sees_every_call)
 {
@@ -457,6 +461,29 @@ START_TEST(classes_keep_upstream_alive)
 }
 END_TEST
 
+START_TEST(host_memory_resources)
+{
+  mr::new_delete_resource a;
+  mr::new_delete_resource b;
+  mr::host_memory_resource &base = a;
+  void *p = base.allocate(1000, 4096);
+  ck_assert(rmm::is_pointer_aligned(p, 4096));
+  std::memset(p, 1, 1000);
+  b.deallocate(p, 1000, 4096); // all new_delete resources are interchangeable
+  void *q = base.allocate(10);
+  ck_assert(rmm::is_pointer_aligned(q, alignof(std::max_align_t)));
+  base.deallocate(q, 10);
+  ck_assert(a == b && a.is_equal(b));
+  bool thrown = false;
+  try {
+    (void)a.allocate(10, 3);
+  } catch (const std::invalid_argument &) {
+    thrown = true;
+  }
+  ck_assert(thrown);
+}
+END_TEST
+
 START_TEST(owning_wrapper_keeps_upstreams)
 {
   call_log log;
@@ -648,6 +675,7 @@ static Suite *suite(void)
   tcase_add_test(tc, every_class_over_host);
   tcase_add_test(tc, callback_classes);
   tcase_add_test(tc, classes_keep_upstream_alive);
+  tcase_add_test(tc, host_memory_resources);
   tcase_add_test(tc, owning_wrapper_keeps_upstreams);
   tcase_add_test(tc, refs_compare_as_upstream);
   tcase_add_test(tc, per_device_functions);
