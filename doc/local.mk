@@ -33,4 +33,4 @@ EXTRA_DIST += tests/debian-symbols.sh tests/gen-symbols.sh tests/debian-test.sh 
 	debian/not-installed debian/librmm1.install debian/librmm1.symbols \
 	debian/librmm-dev.install debian/librmm-doc.install debian/librmm-doc.docs \
 	debian/librmm-doc.doc-base debian/rmm-tools.install debian/python3-rmm.install \
-	debian/tests/control debian/tests/pkgconfig-hello
+	debian/tests/control debian/tests/pkgconfig-hello debian/tests/pkgconfig-cpp

@@ -7,7 +7,9 @@
 #   4. installs them with dpkg -i;
 #   5. runs the autopkgtest debian/tests/pkgconfig-hello: it compiles examples/hello.c with
 #      nothing but `pkg-config --cflags --libs rmm` and runs it: 0 (it allocated on a GPU)
-#      or 77 (no usable GPU, a clean failure) pass;
+#      or 77 (no usable GPU, a clean failure) pass; and debian/tests/pkgconfig-cpp: every
+#      installed C++ header of upstream RMM's paths compiles alone with c++ and pkg-config,
+#      and examples/cpp/custom_resource.cpp builds that way and runs (0 with or without a GPU);
 #   6. checks that `man -w rmm_pool_create` and `man -w rmm` find the installed pages;
 #   7. checks that the installed librmm.so.1 exports exactly debian/librmm1.symbols;
 #   8. imports the Python package (python3-rmm) and finds rmm-replay (rmm-tools);
@@ -144,6 +146,11 @@ hello() {
   (cd "$work/src" && AUTOPKGTEST_TMP="$work" sh debian/tests/pkgconfig-hello)
 }
 
+# The C++ autopkgtest (debian/tests/pkgconfig-cpp): upstream RMM's names with c++ alone.
+cpp() {
+  (cd "$work/src" && AUTOPKGTEST_TMP="$work" sh debian/tests/pkgconfig-cpp)
+}
+
 man_pages() {
   local page ok=0
   for page in rmm_pool_create rmm; do
@@ -209,6 +216,7 @@ stage "dpkg-buildpackage -us -uc -b -d (nocheck)" build
 stage "lintian" run_lintian
 stage "dpkg -i" install_debs
 stage "autopkgtest pkgconfig-hello: hello.c with pkg-config --cflags --libs rmm" hello
+stage "autopkgtest pkgconfig-cpp: C++ headers and custom_resource.cpp with c++ and pkg-config" cpp
 stage "man -w" man_pages
 stage "exported symbols = debian/librmm1.symbols" symbols
 stage "python3-rmm and rmm-tools" extras

@@ -23,7 +23,8 @@ fi
 # Doxygen documents the functions and macros of a header only when the header itself
 # has a @file comment; without one they escape its warnings, so each must have it.
 missing=0
-for header in "$srcdir"/include/rmm/*.h "$srcdir"/include/rmm/*.hpp; do
+for header in "$srcdir"/include/rmm/*.h "$srcdir"/include/rmm/*.hpp "$srcdir"/include/rmm/mr/*.hpp \
+  "$srcdir"/include/rmm/mr/device/*.hpp "$srcdir"/include/rmm/mr/device/detail/*.hpp "$srcdir"/include/rmm/mr/host/*.hpp; do
   test -f "$header" || continue
   if ! grep -q '[@\\]file' "$header"; then
     echo "FAIL: $header has no @file comment, so Doxygen would skip its declarations"

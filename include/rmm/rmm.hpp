@@ -66,7 +66,7 @@ public:
    * @param message what the library said.
    * @param code the cudaError_t value behind it (rmm_last_cuda_error()).
    */
-  cuda_error(const std::string &message, int code) : std::runtime_error(message), code_(code) {}
+  cuda_error(const std::string &message, int code = 0) : std::runtime_error(message), code_(code) {}
   /** @brief The cudaError_t value. @return the CUDA error code, 0 when unknown. */
   int code() const noexcept { return code_; }
 
@@ -92,12 +92,35 @@ public:
 namespace detail {
 
 /**
- * @brief Throws the exception that matches a failed status, with the thread's message.
+ * @brief An exception that a C++ resource bridged into librmm (rmm::mr::device_memory_resource)
+ *        threw inside a C call, kept for the C++ caller of that call, with the library's
+ *        message of that moment: a later failure with another message is not its.
+ */
+struct pending_exception {
+  std::exception_ptr error;  ///< What the resource threw.
+  std::string message_then;  ///< rmm_last_error_message() when it was thrown.
+};
+
+/** @brief The calling thread's pending exception. @return it; error is null when none. */
+inline pending_exception &pending() noexcept
+{
+  thread_local pending_exception p;
+  return p;
+}
+
+/**
+ * @brief Throws the exception that matches a failed status, with the thread's message; or,
+ *        when a bridged C++ resource threw during the failed call, that very exception.
  * @param status a status other than RMM_SUCCESS.
  */
 [[noreturn]] inline void throw_status(rmm_status_t status)
 {
   const char *text = rmm_last_error_message();
+  if (pending().error) {
+    std::exception_ptr error = std::exchange(pending().error, nullptr);
+    if (pending().message_then == (text != nullptr ? text : ""))
+      std::rethrow_exception(error);
+  }
   std::string message = (text != nullptr && *text != '\0') ? text : rmm_status_string(status);
   switch (status) {
   case RMM_ERROR_INVALID_ARGUMENT:
@@ -138,6 +161,18 @@ template <class S>
 struct has_stream_get<S, std::enable_if_t<std::is_convertible_v<decltype(std::declval<const S &>().get()), rmm_stream_t>>>
     : std::true_type {};
 
+/**
+ * @brief Detects the classes of upstream RMM's names (rmm::mr::device_memory_resource and its
+ *        family, resource refs): they expose their C resource through resource_handle().
+ * @tparam R the candidate type.
+ */
+template <class R, class = void> struct has_resource_handle : std::false_type {};
+
+/** @brief The specialisation for types with resource_handle() returning an rmm_resource_t *. @tparam R the type. */
+template <class R>
+struct has_resource_handle<R, std::enable_if_t<std::is_same_v<decltype(std::declval<const R &>().resource_handle()),
+                                                                  rmm_resource_t *>>> : std::true_type {};
+
 } // namespace detail
 
 /* ---- streams --------------------------------------------------------------------------------- */
@@ -176,6 +211,15 @@ public:
   bool is_per_thread_default() const noexcept { return stream_ == RMM_STREAM_PER_THREAD; }
   /** @brief Whether this is the default stream. @return true for the NULL and legacy handles. */
   bool is_default() const noexcept { return stream_ == RMM_STREAM_DEFAULT || stream_ == RMM_STREAM_LEGACY; }
+  /** @brief Waits for the stream's work (rmm_stream_synchronize()). @throws rmm::cuda_error on failure. */
+  void synchronize() const
+  {
+    rmm_status_t status = rmm_stream_synchronize(stream_);
+    if (status != RMM_SUCCESS)
+      detail::throw_status(status);
+  }
+  /** @brief Waits for the stream's work, ignoring a failure (for destructors). */
+  void synchronize_no_throw() const noexcept { (void)rmm_stream_synchronize(stream_); }
 
 private:
   rmm_stream_t stream_{RMM_STREAM_DEFAULT};
@@ -272,6 +316,10 @@ public:
   cuda_stream_view view() const { return pool_ ? pool_->get_stream(0) : cuda_stream_default; }
   /** @brief A view. @return view(). */
   operator cuda_stream_view() const { return view(); }
+  /** @brief Waits for the stream's work. @throws rmm::cuda_error on failure. */
+  void synchronize() const { view().synchronize(); }
+  /** @brief Waits for the stream's work, ignoring a failure. */
+  void synchronize_no_throw() const noexcept { view().synchronize_no_throw(); }
 
 private:
   std::unique_ptr<cuda_stream_pool> pool_;
@@ -303,6 +351,27 @@ public:
    * @return an owner of a new reference.
    */
   static resource retain(rmm_resource_t *mr) noexcept { return resource(mr ? rmm_resource_retain(mr) : nullptr); }
+  /**
+   * @brief Shares the C resource of an object of upstream RMM's names (a memory resource
+   *        class or a resource ref, rmm/mr/device/ and rmm/resource_ref.hpp), so that every
+   *        function taking an rmm::resource takes those too.
+   * @tparam R a type with resource_handle().
+   * @param mr the object; its C resource is retained.
+   */
+  template <class R, std::enable_if_t<detail::has_resource_handle<R>::value, int> = 0>
+  resource(const R &mr) noexcept : resource(retain(mr.resource_handle()))
+  {
+  }
+  /**
+   * @brief As the constructor from a reference, for a pointer (upstream RMM passes resources
+   *        by pointer: `rmm::device_buffer buf(n, stream, &pool_mr)`).
+   * @tparam R a type with resource_handle().
+   * @param mr the object; nullptr gives an empty resource (the current device resource).
+   */
+  template <class R, std::enable_if_t<detail::has_resource_handle<R>::value, int> = 0>
+  resource(R *mr) noexcept : resource(mr ? retain(mr->resource_handle()) : resource())
+  {
+  }
 
   /** @brief Retains the other's resource. @param other the resource to share. */
   resource(const resource &other) noexcept : mr_(other.mr_ ? rmm_resource_retain(other.mr_) : nullptr) {}
@@ -1403,7 +1472,7 @@ public:
   using value_type = T; ///< The element type.
 
   /** @brief Uses the resource current at construction. */
-  polymorphic_allocator() : mr_(get_current_device_resource()) {}
+  polymorphic_allocator() : mr_(rmm::get_current_device_resource()) {}
   /** @brief Uses @p mr. @param mr the resource, shared. */
   polymorphic_allocator(resource mr) noexcept : mr_(std::move(mr)) {}
   /** @brief Rebinds another allocator's resource. @tparam U its type. @param other the allocator. */

@@ -87,9 +87,9 @@ public:
   };
 
   /** @brief The current device resource, on the default stream. */
-  thrust_allocator() : mr_(get_current_device_resource()) {}
+  thrust_allocator() : mr_(rmm::get_current_device_resource()) {}
   /** @brief The current device resource on @p stream. @param stream the stream. */
-  explicit thrust_allocator(cuda_stream_view stream) : stream_(stream), mr_(get_current_device_resource()) {}
+  explicit thrust_allocator(cuda_stream_view stream) : stream_(stream), mr_(rmm::get_current_device_resource()) {}
   /**
    * @brief @p mr on @p stream.
    * @param stream the stream. @param mr the resource, shared; empty means the current one at each call.
@@ -110,13 +110,13 @@ public:
    */
   pointer allocate(size_type n)
   {
-    detail::device_guard guard(device_);
+    rmm::detail::device_guard guard(device_);
     return thrust::device_pointer_cast(static_cast<T *>(mr_.allocate(n * sizeof(T), stream_)));
   }
   /** @brief Frees @p n elements. @param p the memory. @param n the count. */
   void deallocate(pointer p, size_type n)
   {
-    detail::device_guard guard(device_);
+    rmm::detail::device_guard guard(device_);
     mr_.deallocate(thrust::raw_pointer_cast(p), n * sizeof(T), stream_);
   }
   /** @brief The resource. @return it. */
@@ -129,7 +129,7 @@ public:
 private:
   cuda_stream_view stream_{};
   resource mr_;
-  int device_ = detail::current_device_or_none();
+  int device_ = rmm::detail::current_device_or_none();
 };
 
 /** @brief Equal when resources are. @param a an allocator. @param b an allocator. @return the comparison. */

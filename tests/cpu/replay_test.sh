@@ -52,6 +52,18 @@ expected=$(field 'peak bytes in use' "$work/made")
 test -n "$expected" && test "$(field 'peak bytes in use' "$work/round")" = "$expected" ||
   fail "round trip: statistics saw $expected, replay reports $(field 'peak bytes in use' "$work/round")"
 
+# The same round trip from C++: the log of upstream RMM's logging_resource_adaptor over a
+# user class derived from device_memory_resource (examples/cpp/custom_resource, built when
+# configure found a C++17 compiler) replays to the peak its statistics adaptor printed.
+cpp_log=$builddir/examples/cpp/custom_resource
+if test -x "$cpp_log"; then
+  "$cpp_log" "$work/cpp.csv" >"$work/cpp-made" 2>&1 || fail "custom_resource: $(cat "$work/cpp-made")"
+  "$replay" -r 'thread_safe(host)' -s 4GiB "$work/cpp.csv" >"$work/cpp-round" 2>&1 || fail "replay: $(cat "$work/cpp-round")"
+  expected=$(field 'peak bytes in use' "$work/cpp-made")
+  test -n "$expected" && test "$(field 'peak bytes in use' "$work/cpp-round")" = "$expected" ||
+    fail "C++ round trip: statistics saw $expected, replay reports $(field 'peak bytes in use' "$work/cpp-round")"
+fi
+
 # A hand-made log: columns in another order, streams in hex with and without 0x, a
 # logged failure (skipped), a free of a pointer never allocated, and a pointer reused
 # after its free.

@@ -1,0 +1,13 @@
+/**
+ * @file rmm/device_buffer.hpp
+ * @brief rmm::device_buffer. Upstream RMM's header path: the container lives in rmm/rmm.hpp; this
+ *        header adds the resource
+ *        refs and per-device functions its constructors' defaults use upstream.
+ */
+#ifndef RMM_DEVICE_BUFFER_HPP
+#define RMM_DEVICE_BUFFER_HPP
+
+#include <rmm/rmm.hpp>
+#include <rmm/mr/device/per_device_resource.hpp>
+
+#endif

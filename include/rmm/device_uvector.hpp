@@ -1,0 +1,13 @@
+/**
+ * @file rmm/device_uvector.hpp
+ * @brief rmm::device_uvector. Upstream RMM's header path: the container lives in rmm/rmm.hpp; this
+ *        header adds the resource
+ *        refs and per-device functions its constructors' defaults use upstream.
+ */
+#ifndef RMM_DEVICE_UVECTOR_HPP
+#define RMM_DEVICE_UVECTOR_HPP
+
+#include <rmm/rmm.hpp>
+#include <rmm/mr/device/per_device_resource.hpp>
+
+#endif

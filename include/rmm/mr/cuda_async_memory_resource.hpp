@@ -1,0 +1,10 @@
+/**
+ * @file rmm/mr/cuda_async_memory_resource.hpp
+ * @brief The newer path of rmm/mr/device/cuda_async_memory_resource.hpp: includes it.
+ */
+#ifndef RMM_MR_CUDA_ASYNC_MEMORY_RESOURCE_HPP
+#define RMM_MR_CUDA_ASYNC_MEMORY_RESOURCE_HPP
+
+#include <rmm/mr/device/cuda_async_memory_resource.hpp>
+
+#endif
