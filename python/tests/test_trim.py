@@ -1,8 +1,4 @@
-"""Trim, peak resets and the reclaim counters; the expandable pool over host memory.
-
-The expandable pool tests need the pool body in librmm (rmm__pool_create_over_vmm in
-lib/suballoc/pool.c): until a build has it, they skip with the library's message.
-"""
+"""Trim, peak resets and the reclaim counters; the expandable pool over host memory."""
 
 import pytest
 
@@ -73,13 +69,8 @@ def test_stats_carry_the_reclaim_counters(host_mr):
 
 
 def _expandable(**kwargs):
-    """An expandable pool over host memory, or a skip where librmm lacks its body."""
-    try:
-        return rmm.mr.ExpandablePoolMemoryResource(host=True, **kwargs)
-    except rmm.RMMError as e:
-        if e.status == _lib.ERROR_NOT_SUPPORTED:
-            pytest.skip(f"needs the expandable pool body: {e.message}")
-        raise
+    """An expandable pool over host memory."""
+    return rmm.mr.ExpandablePoolMemoryResource(host=True, **kwargs)
 
 
 def test_expandable_options_are_checked():
@@ -112,10 +103,5 @@ def test_expandable_pool_reservation_bounds_it():
 
 
 def test_expandable_pool_from_spec():
-    try:
-        pool = rmm.mr.resource_from_spec("expandable_pool(initial=1MiB, reservation=8MiB, host=true)")
-    except rmm.RMMError as e:
-        if e.status == _lib.ERROR_NOT_SUPPORTED:
-            pytest.skip(f"needs the expandable pool body: {e.message}")
-        raise
+    pool = rmm.mr.resource_from_spec("expandable_pool(initial=1MiB, reservation=8MiB, host=true)")
     assert pool.get_stats()["bytes_reserved"] == MiB

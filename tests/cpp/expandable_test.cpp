@@ -1,5 +1,4 @@
-// CPU tests of rmm::expandable_pool_resource over host virtual memory. Needs the pool body
-// (rmm__pool_create_over_vmm in lib/suballoc/pool.c); the lead wires it into tests/cpp/local.mk.
+// CPU tests of rmm::expandable_pool_resource over host virtual memory.
 #include <rmm/rmm.hpp>
 
 #include "common/test.h"

@@ -4,7 +4,7 @@
 cpp_cxxflags = $(STD_CXXFLAGS) $(WARN_CXXFLAGS) $(SANITIZER_CFLAGS)
 
 if HAVE_CXX17
-cpp_cpu_tests = tests/cpp/resource_test tests/cpp/container_test tests/cpp/upstream_test
+cpp_cpu_tests = tests/cpp/resource_test tests/cpp/container_test tests/cpp/upstream_test tests/cpp/expandable_test
 check_PROGRAMS += $(cpp_cpu_tests)
 TESTS += $(cpp_cpu_tests)
 VALGRIND_TESTS += $(cpp_cpu_tests)
@@ -21,6 +21,10 @@ tests_cpp_upstream_test_SOURCES = tests/cpp/upstream_test.cpp
 tests_cpp_upstream_test_CPPFLAGS = $(test_cppflags)
 tests_cpp_upstream_test_CXXFLAGS = $(cpp_cxxflags)
 tests_cpp_upstream_test_LDFLAGS = $(test_ldflags)
+tests_cpp_expandable_test_SOURCES = tests/cpp/expandable_test.cpp
+tests_cpp_expandable_test_CPPFLAGS = $(test_cppflags)
+tests_cpp_expandable_test_CXXFLAGS = $(cpp_cxxflags)
+tests_cpp_expandable_test_LDFLAGS = $(test_ldflags)
 
 # The C++ example that needs no CUDA header: a user resource under librmm's adaptors, built
 # with the C++ compiler alone; it runs on the host without a GPU (tests/cpu/replay_test.sh

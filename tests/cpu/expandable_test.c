@@ -1,7 +1,7 @@
 /*
  * The expandable pool over host virtual memory (options.host): growth in place, data
  * intact, coalescing across growth steps, trim of the mapped tail, an exhausted
- * reservation. Needs the pool body (rmm__pool_create_over_vmm in pool.c).
+ * reservation, and threads growing it at once.
  */
 #include <pthread.h>
 #include <string.h>
