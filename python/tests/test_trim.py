@@ -4,7 +4,6 @@ import pytest
 
 import rmm
 import rmm.mr
-from rmm import _lib
 
 MiB = 1 << 20
 
