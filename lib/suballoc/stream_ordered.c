@@ -472,6 +472,7 @@ static void release_loot(rmm__so_t *so, loot_t *loot, size_t count)
 {
   pthread_mutex_lock(&so->lock);
   so->in_transit -= count;
+  so->arrivals++;
   pthread_cond_broadcast(&so->grown);
   for (size_t i = 0; i < count; i++) {
     rmm__so_list_t *list = loot[i].from;
@@ -696,6 +697,7 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
   so->family->bag_put(so->clean, (rmm__ds_free_block_t){end, added, 0});
   chunk_at(so, 0)->size += added;
   so->reserved += added;
+  so->arrivals++;
   if (rmm__history_active())
     rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)end, added, NULL);
   return true;
@@ -730,23 +732,28 @@ static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm__ds_free_block_t 
 /*
  * Asks the upstream for a chunk that holds `size`, with no lock held: first the
  * family's choice, then halving down to `size` while the upstream is out of memory.
- * One thread grows at a time, and only while no stolen memory is on its way between
- * lists; the others wait and search again (success, nothing found), so threads that
- * miss together grow the pool once (DALI#3258), and a miss that only saw memory in
- * transit does not double the pool. The grower
+ * One thread grows at a time, and only when no stolen memory has moved between lists
+ * since its search began; the others wait and search again (success, nothing found),
+ * so threads that miss together grow the pool once (DALI#3258), and a miss that only
+ * saw memory in transit does not double the pool. The grower
  * takes its block before anyone can steal the chunk. `at_maximum`: the maximum, not
  * the upstream, left no room. The chunk goes to `stream`'s own list,
  * since a stream-ordered upstream hands it out ordered on that stream.
  */
-static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block, bool *found,
-                         bool *at_maximum)
+static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, uint64_t searched, bool patient,
+                         rmm__ds_free_block_t *block, bool *found, bool *at_maximum)
 {
   *at_maximum = false;
   *found = false;
   pthread_mutex_lock(&so->lock);
-  /* Memory that other threads are moving between lists may be enough: search again once it lands. */
-  if (so->growing || so->in_transit != 0) {
-    while (so->growing || so->in_transit != 0)
+  /*
+   * Memory that other threads are moving between lists, or that moved or arrived since
+   * this thread's search began, may be enough: search again once it lands. `patient` is false after
+   * a few such rounds, so that constant traffic cannot keep a needed growth away.
+   */
+  bool stale = patient && (so->in_transit != 0 || so->arrivals != searched);
+  if (so->growing || stale) {
+    while (so->growing || (patient && so->in_transit != 0))
       pthread_cond_wait(&so->grown, &so->lock);
     pthread_mutex_unlock(&so->lock);
     return RMM_SUCCESS;
@@ -801,8 +808,10 @@ static rmm_status_t grow(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__d
   if (own != NULL)
     pthread_mutex_lock(&own->lock);
   bool added = status == RMM_SUCCESS && add_chunk(so, own->bag, (uintptr_t)base, want);
-  if (added)
+  if (added) {
     *found = so->family->bag_take(own->bag, size, block);
+    so->arrivals++;
+  }
   else
     so->reserved -= want;
   so->growing = false;
@@ -872,22 +881,29 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
 
 /*
  * Every source in turn until one serves `size`: the clean bag, other streams, a new
- * chunk (searching again after any growth, ours or another thread's), and once, under
- * pressure, a trim that gives wholly free chunks back before trying again (B14, B16,
- * B17).
+ * chunk, and once, under pressure, a trim that gives wholly free chunks back before
+ * trying again (B14, B16, B17). After any growth or theft by another thread the search
+ * starts again from the stream's own list, where that thread may have put memory.
  */
 static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_stream_t stream,
                               rmm__ds_free_block_t *block)
 {
   bool found = false, retried = false;
+  unsigned rounds = 0;
   for (;;) {
+    pthread_mutex_lock(&so->lock);
+    uint64_t searched = so->arrivals;
+    pthread_mutex_unlock(&so->lock);
+    rmm_status_t status = rounds == 0 ? RMM_SUCCESS : take_own(so, size, stream, block, &found);
+    if (status != RMM_SUCCESS || found)
+      return status;
     if (take_clean(so, size, block))
       return RMM_SUCCESS;
-    rmm_status_t status = take_from_others(so, size, stream, block, &found);
+    status = take_from_others(so, size, stream, block, &found);
     if (status != RMM_SUCCESS || found)
       return status;
     bool at_maximum;
-    status = grow(so, size, stream, block, &found, &at_maximum);
+    status = grow(so, size, stream, searched, ++rounds < 8, block, &found, &at_maximum);
     if (status == RMM_SUCCESS) {
       if (found)
         return RMM_SUCCESS;

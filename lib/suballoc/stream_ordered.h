@@ -117,6 +117,7 @@ struct rmm__so {
   size_t reserved;       /* bytes held from the upstream, growths in flight included */
   bool growing;          /* one thread is asking the upstream; others wait on `grown` */
   size_t in_transit;     /* stolen bags not yet put back in a list: no growth until they are */
+  uint64_t arrivals;     /* counts stolen bags put back and chunks added: a search older than the last is stale */
   void *clean;           /* blocks no stream has used since they were obtained or synchronised */
   rmm__so_list_t **lists; /* the live lists */
   size_t count, capacity;
