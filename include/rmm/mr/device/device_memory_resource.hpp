@@ -389,8 +389,17 @@ struct bridge {
   /** @brief The table. @return the operations every bridged resource shares. */
   static const rmm_resource_ops_t &ops() noexcept
   {
-    static const rmm_resource_ops_t table = {
-        sizeof(rmm_resource_ops_t), "device_memory_resource", allocate, deallocate, is_equal, destroy};
+    /* Named fields, the rest zero: the table may grow (struct_size), and later members are optional. */
+    static const rmm_resource_ops_t table = [] {
+      rmm_resource_ops_t t{};
+      t.struct_size = sizeof t;
+      t.name = "device_memory_resource";
+      t.allocate = allocate;
+      t.deallocate = deallocate;
+      t.is_equal = is_equal;
+      t.destroy = destroy;
+      return t;
+    }();
     return table;
   }
   /**

@@ -52,7 +52,7 @@ public:
    */
   template <class... Args>
   owning_wrapper(upstream_tuple upstreams, Args &&...args)
-      : members{std::move(upstreams), nullptr}, librmm_resource(build(std::forward<Args>(args)...))
+      : owning_wrapper(build(upstreams, std::forward<Args>(args)...), std::move(upstreams))
   {
   }
 
@@ -64,12 +64,21 @@ public:
   [[nodiscard]] const upstream_tuple &upstreams() const noexcept { return this->members::upstreams; }
 
 private:
-  template <class... Args> rmm_resource_t *build(Args &&...args)
+  /* The constructors below touch no member of *this before it is built: the wrapped
+     resource and its C resource travel as arguments (references, so nothing moves early). */
+  owning_wrapper(std::unique_ptr<Resource> &&wrapped, upstream_tuple &&upstreams)
+      : owning_wrapper(wrapped->resource_handle(), std::move(wrapped), std::move(upstreams))
   {
-    this->members::wrapped = std::apply(
+  }
+  owning_wrapper(rmm_resource_t *handle, std::unique_ptr<Resource> &&wrapped, upstream_tuple &&upstreams)
+      : members{std::move(upstreams), std::move(wrapped)}, librmm_resource(rmm_resource_retain(handle))
+  {
+  }
+  template <class... Args> static std::unique_ptr<Resource> build(const upstream_tuple &upstreams, Args &&...args)
+  {
+    return std::apply(
         [&](const auto &...upstream) { return std::make_unique<Resource>(upstream.get()..., std::forward<Args>(args)...); },
-        this->members::upstreams);
-    return rmm_resource_retain(this->members::wrapped->resource_handle());
+        upstreams);
   }
 };
 
