@@ -93,12 +93,14 @@ namespace detail {
 
 /**
  * @brief An exception that a C++ resource bridged into librmm (rmm::mr::device_memory_resource)
- *        threw inside a C call, kept for the C++ caller of that call, with the library's
- *        message of that moment: a later failure with another message is not its.
+ *        threw inside a C call, kept for the C++ caller of that call. It is that caller's when
+ *        the library's message is still the one of that moment, or names the resource (librmm
+ *        reports a failed custom resource by its name); a later, unrelated failure is not.
  */
 struct pending_exception {
   std::exception_ptr error;  ///< What the resource threw.
   std::string message_then;  ///< rmm_last_error_message() when it was thrown.
+  std::string source;        ///< The resource's name, as librmm's messages give it ("name:").
 };
 
 /** @brief The calling thread's pending exception. @return it; error is null when none. */
@@ -118,7 +120,8 @@ inline pending_exception &pending() noexcept
   const char *text = rmm_last_error_message();
   if (pending().error) {
     std::exception_ptr error = std::exchange(pending().error, nullptr);
-    if (pending().message_then == (text != nullptr ? text : ""))
+    std::string now = text != nullptr ? text : "";
+    if (now == pending().message_then || now.find(pending().source + ":") != std::string::npos)
       std::rethrow_exception(error);
   }
   std::string message = (text != nullptr && *text != '\0') ? text : rmm_status_string(status);

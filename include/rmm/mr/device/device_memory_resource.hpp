@@ -316,6 +316,7 @@ struct bridge {
     const char *text = rmm_last_error_message();
     rmm::detail::pending().error = std::current_exception();
     rmm::detail::pending().message_then = text != nullptr ? text : "";
+    rmm::detail::pending().source = ops().name;
     return status;
   }
   /** @brief The object, or nullptr once it is gone (with a pending logic_error). @param ctx the state. @return it. */
