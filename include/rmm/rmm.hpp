@@ -256,6 +256,12 @@ inline void unregister_stream(cuda_stream_view stream) { detail::check(rmm_strea
  * @brief A pool of CUDA streams owned together (rmm_stream_pool_*): the streams live as long
  *        as the pool, and librmm knows they outlive their blocks.
  */
+/** @brief How new streams relate to the legacy default stream (rmm::cuda_stream::flags). */
+enum class cuda_stream_flags : unsigned {
+  sync_default = RMM_STREAM_FLAGS_SYNC_DEFAULT, ///< synchronises with the legacy default stream (cudaStreamDefault)
+  non_blocking = RMM_STREAM_FLAGS_NON_BLOCKING, ///< does not (cudaStreamNonBlocking)
+};
+
 class cuda_stream_pool {
 public:
   /** @brief The number of streams a default pool has. */
@@ -264,9 +270,13 @@ public:
   /**
    * @brief Creates the streams.
    * @param size how many; at least 1.
+   * @param flags how they relate to the legacy default stream; upstream's default.
    * @throws rmm::logic_error for size 0; rmm::cuda_error without a usable device.
    */
-  explicit cuda_stream_pool(std::size_t size = default_size) { detail::check(rmm_stream_pool_create(size, &pool_)); }
+  explicit cuda_stream_pool(std::size_t size = default_size, cuda_stream_flags flags = cuda_stream_flags::sync_default)
+  {
+    detail::check(rmm_stream_pool_create_with_flags(size, static_cast<unsigned>(flags), &pool_));
+  }
   cuda_stream_pool(const cuda_stream_pool &) = delete;            ///< Streams have one owner.
   cuda_stream_pool &operator=(const cuda_stream_pool &) = delete; ///< Streams have one owner.
   /** @brief Destroys the streams. */
@@ -306,8 +316,18 @@ private:
  */
 class cuda_stream {
 public:
-  /** @brief Creates a stream. @throws rmm::cuda_error without a usable device. */
-  cuda_stream() : pool_(std::make_unique<cuda_stream_pool>(1)) {}
+  /** @brief How the stream relates to the legacy default stream (upstream's cuda_stream::flags). */
+  using flags = cuda_stream_flags;
+
+  /**
+   * @brief Creates a stream.
+   * @param stream_flags upstream's default synchronises with the legacy default stream.
+   * @throws rmm::cuda_error without a usable device.
+   */
+  explicit cuda_stream(flags stream_flags = flags::sync_default)
+      : pool_(std::make_unique<cuda_stream_pool>(1, stream_flags))
+  {
+  }
 
   /** @brief Whether a stream is held. @return false after a move. */
   bool is_valid() const noexcept { return pool_ != nullptr; }

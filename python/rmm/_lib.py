@@ -399,6 +399,7 @@ _PROTOTYPES = {
     "rmm_memory_copy": (STATUS, [_p, _p, _sz, _p]),
     # stream_pool.h
     "rmm_stream_pool_create": (STATUS, [_sz, _pp]),
+    "rmm_stream_pool_create_with_flags": (STATUS, [_sz, c_uint, _pp]),
     "rmm_stream_pool_destroy": (None, [_p]),
     "rmm_stream_pool_get": (STATUS, [_p, _pp]),
     "rmm_stream_pool_get_at": (STATUS, [_p, _sz, _pp]),

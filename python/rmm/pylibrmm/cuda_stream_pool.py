@@ -15,9 +15,8 @@ class CudaStreamPool:
     """``pool_size`` streams, handed out round-robin. The streams live as long as the
     pool: keep the pool while they are in use.
 
-    ``flags`` is taken for upstream's signature (a CudaStreamFlags); librmm's pool
-    streams are always non-blocking: they never wait for the legacy default stream,
-    so order work against it with an explicit synchronize.
+    ``flags`` (a CudaStreamFlags) says how the streams relate to the legacy default
+    stream: SYNC_DEFAULT, upstream's default, waits for it; NON_BLOCKING does not.
     """
 
     def __init__(self, pool_size=16, flags=CudaStreamFlags.SYNC_DEFAULT):
@@ -25,7 +24,7 @@ class CudaStreamPool:
         if pool_size < 1:
             raise ValueError(f"a stream pool needs at least 1 stream, not {pool_size}")
         self.flags = CudaStreamFlags(flags)
-        self._handle = _lib.out_pointer(lib.rmm_stream_pool_create, pool_size)
+        self._handle = _lib.out_pointer(lib.rmm_stream_pool_create_with_flags, pool_size, int(self.flags))
         self._finalizer = weakref.finalize(self, lib.rmm_stream_pool_destroy, self._handle)
 
     def get_stream(self, stream_id=None):

@@ -8,7 +8,6 @@ with the ``__cuda_stream__`` protocol, or one with a ``.ptr`` (CuPy), ``.cuda_st
 
 import ctypes
 import enum
-import weakref
 
 from rmm import _lib
 from rmm._sizes import SIZE_MAX
@@ -79,43 +78,20 @@ class CudaStreamFlags(enum.IntEnum):
     NON_BLOCKING = 1
 
 
-def _runtime_stream_api():
-    """cuda-python's runtime module, for streams that synchronize with the legacy
-    default stream; None without cuda-python."""
-    try:
-        from cuda.bindings import runtime
-    except ImportError:
-        return None
-    return runtime
-
-
-def _destroy_runtime_stream(runtime, stream):
-    runtime.cudaStreamDestroy(stream)
-
-
 class CudaStream:
     """A new CUDA stream, destroyed when this object is collected (upstream's
     ``rmm.pylibrmm.cuda_stream.CudaStream``). Needs a device.
 
     ``flags`` SYNC_DEFAULT (upstream's default) makes a stream that synchronizes with
-    the legacy default stream, created through cuda-python; without cuda-python, and
-    with NON_BLOCKING, librmm makes the stream, and librmm's streams are non-blocking.
+    the legacy default stream; NON_BLOCKING one that does not.
     """
 
     def __init__(self, flags=CudaStreamFlags.SYNC_DEFAULT):
-        self.flags = CudaStreamFlags(flags)
-        runtime = _runtime_stream_api() if self.flags == CudaStreamFlags.SYNC_DEFAULT else None
-        if runtime is not None:
-            err, stream = runtime.cudaStreamCreateWithFlags(getattr(runtime, "cudaStreamDefault", 0))
-            if err != runtime.cudaError_t.cudaSuccess:
-                raise _lib.CudaError(_lib.ERROR_CUDA, f"cudaStreamCreateWithFlags failed: {err}", int(err))
-            self._handle = int(stream)
-            self._finalizer = weakref.finalize(self, _destroy_runtime_stream, runtime, stream)
-            return
         from rmm.pylibrmm.cuda_stream_pool import CudaStreamPool
 
+        self.flags = CudaStreamFlags(flags)
         # A pool of one stream owns it; librmm creates and destroys it.
-        self._pool = CudaStreamPool(1)
+        self._pool = CudaStreamPool(1, self.flags)
         self._handle = self._pool.get_stream(0).handle
 
     def value(self):
