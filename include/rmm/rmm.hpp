@@ -252,16 +252,16 @@ inline void register_stream(cuda_stream_view stream) { detail::check(rmm_stream_
  */
 inline void unregister_stream(cuda_stream_view stream) { detail::check(rmm_stream_unregister(stream.value())); }
 
-/**
- * @brief A pool of CUDA streams owned together (rmm_stream_pool_*): the streams live as long
- *        as the pool, and librmm knows they outlive their blocks.
- */
 /** @brief How new streams relate to the legacy default stream (rmm::cuda_stream::flags). */
 enum class cuda_stream_flags : unsigned {
   sync_default = RMM_STREAM_FLAGS_SYNC_DEFAULT, ///< synchronises with the legacy default stream (cudaStreamDefault)
   non_blocking = RMM_STREAM_FLAGS_NON_BLOCKING, ///< does not (cudaStreamNonBlocking)
 };
 
+/**
+ * @brief A pool of CUDA streams owned together (rmm_stream_pool_*): the streams live as long
+ *        as the pool, and librmm knows they outlive their blocks.
+ */
 class cuda_stream_pool {
 public:
   /** @brief The number of streams a default pool has. */
