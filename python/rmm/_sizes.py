@@ -32,24 +32,24 @@ def _integer(value, what):
         raise TypeError(f"{what} must be an integer, not {type(value).__name__}") from None
 
 
-def as_size(value, what="size"):
-    """A byte count or element count for a C size_t: an integer from 0 to 2**64 - 1."""
+def _unsigned64(value, what, shown, kind):
+    """``value`` as an integer from 0 to 2**64 - 1; ``shown`` formats it for messages."""
     number = _integer(value, what)
     if number < 0:
         raise SizeRangeError(f"{what} cannot be negative: {number}")
     if number > SIZE_MAX:
-        raise OverflowError(f"{what} {number} does not fit in 64 bits (size_t)")
+        raise OverflowError(f"{what} {shown(number)} does not fit in 64 bits{kind}")
     return number
+
+
+def as_size(value, what="size"):
+    """A byte count or element count for a C size_t: an integer from 0 to 2**64 - 1."""
+    return _unsigned64(value, what, str, " (size_t)")
 
 
 def as_pointer(value, what="pointer"):
     """An address for a C pointer: an integer from 0 to 2**64 - 1."""
-    number = _integer(value, what)
-    if number < 0:
-        raise SizeRangeError(f"{what} cannot be negative: {number}")
-    if number > SIZE_MAX:
-        raise OverflowError(f"{what} 0x{number:x} does not fit in 64 bits")
-    return number
+    return _unsigned64(value, what, hex, "")
 
 
 def as_c_int(value, what="value"):
