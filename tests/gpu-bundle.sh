@@ -31,6 +31,10 @@ if [ -d "$srcdir/python/rmm" ]; then
     mkdir -p "$bundle/examples"
     cp -R "$srcdir/examples/python" "$bundle/examples/"
   fi
+  # What the ABI and README tests read beside the package: the headers and the README.
+  cp -R "$srcdir/include" "$bundle/"
+  [ "$builddir/include" -ef "$srcdir/include" ] || cp -R "$builddir/include/." "$bundle/include/"
+  cp "$srcdir/README" "$bundle/"
 fi
 
 # Test scripts that drive the bundled programs (they find them beside themselves).

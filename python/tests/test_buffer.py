@@ -60,7 +60,7 @@ def test_to_device_of_nothing(host_mr):
 def test_to_device_numpy(host_mr):
     np = pytest.importorskip("numpy")
     a = np.arange(100, dtype="float32")
-    buf = rmm.DeviceBuffer.to_device(a, mr=host_mr)
+    buf = rmm.DeviceBuffer.to_device(a.view("u1"), mr=host_mr)
     assert buf.size == 400
     back = buf.copy_to_host()
     assert back.dtype == np.uint8

@@ -84,10 +84,16 @@ START_TEST(test_explicit_cuda_bin)
   RMM_CK(rmm_statistics_get(stats, &counts));
   ck_assert_int_eq(counts.total_count, 1);
   ck_assert_int_eq(counts.total_bytes, 512);
-  /* A host-only bin cannot serve a device resource. */
+  /* As RMM, any bin is taken, a host-only one too (with a warning): its size is served there. */
   rmm_resource_t *host = NULL;
   RMM_CK(rmm_host_create(&host));
-  RMM_CK_STATUS(rmm_binning_add_bin(mr, 2 * KiB, host), RMM_ERROR_INVALID_ARGUMENT);
+  RMM_CK(rmm_binning_add_bin(mr, 2 * KiB, host));
+  void *from_host = NULL;
+  RMM_CK(rmm_allocate(mr, &from_host, 2 * KiB, NULL));
+  struct cudaPointerAttributes where;
+  ck_assert_int_eq(cudaPointerGetAttributes(&where, from_host), cudaSuccess);
+  ck_assert_int_ne(where.type, cudaMemoryTypeDevice);
+  RMM_CK(rmm_deallocate(mr, from_host, 2 * KiB, NULL));
   rmm_resource_release(host);
   rmm_resource_release(stats);
   rmm_resource_release(mr);

@@ -1,7 +1,9 @@
 /*
- * Writes 44 bytes past the end of a 256-byte block from each sub-allocator (the block
- * is the first of its chunk, so the write lands in the chunk's free memory, which
- * cudaMalloc handed out). Without a tool nothing notices and every call succeeds: that
+ * Writes 44 bytes past the end of a 256-byte block from each sub-allocator, from a
+ * kernel (the block is the first of its chunk, so the write lands in the chunk's free
+ * memory, which cudaMalloc handed out). The kernel is hand-written PTX that the driver
+ * compiles, so this test needs no nvcc; memcheck holds a kernel's accesses to the NVTX
+ * regions. Without a tool nothing notices and every call succeeds: that
  * is what this program checks, as a test. Under compute-sanitizer memcheck, where the
  * sub-allocators register their blocks through the NVTX memory API, each write is
  * reported: tests/gpu/nvtx_memcheck.sh runs it so, one family at a time.
@@ -19,6 +21,54 @@
 #include <rmm/rmm.h>
 
 enum { BLOCK = 256, OVERRUN = 44 };
+
+/* fill_bytes(pointer, count, value): thread i stores value at pointer[i], i < count. */
+static const char fill_ptx[] =
+    ".version 7.0\n"
+    ".target sm_75\n"
+    ".address_size 64\n"
+    ".visible .entry fill_bytes(.param .u64 pointer, .param .u64 count, .param .u32 value)\n"
+    "{\n"
+    "  .reg .pred %done;\n"
+    "  .reg .b16 %byte;\n"
+    "  .reg .b32 %r<5>;\n"
+    "  .reg .b64 %d<6>;\n"
+    "  ld.param.u64 %d1, [pointer];\n"
+    "  ld.param.u64 %d2, [count];\n"
+    "  ld.param.u32 %r1, [value];\n"
+    "  mov.u32 %r2, %ctaid.x;\n"
+    "  mov.u32 %r3, %ntid.x;\n"
+    "  mov.u32 %r4, %tid.x;\n"
+    "  mad.lo.u32 %r2, %r2, %r3, %r4;\n"
+    "  cvt.u64.u32 %d3, %r2;\n"
+    "  setp.ge.u64 %done, %d3, %d2;\n"
+    "  @%done bra END;\n"
+    "  cvta.to.global.u64 %d4, %d1;\n"
+    "  add.u64 %d5, %d4, %d3;\n"
+    "  cvt.u16.u32 %byte, %r1;\n"
+    "  st.global.u8 [%d5], %byte;\n"
+    "END:\n"
+    "  ret;\n"
+    "}\n";
+
+/* Stores value into count bytes at pointer from a kernel, and waits for it. */
+static cudaError_t fill_from_kernel(void *pointer, size_t count, unsigned value)
+{
+  static cudaKernel_t kernel;
+  if (kernel == NULL) {
+    cudaLibrary_t library;
+    cudaError_t error = cudaLibraryLoadData(&library, fill_ptx, NULL, NULL, 0, NULL, NULL, 0);
+    if (error == cudaSuccess)
+      error = cudaLibraryGetKernel(&kernel, library, "fill_bytes");
+    if (error != cudaSuccess)
+      return error;
+  }
+  unsigned long long count_arg = count;
+  void *args[] = {&pointer, &count_arg, &value};
+  dim3 grid = {(unsigned)((count + 127) / 128), 1, 1}, threads = {128, 1, 1};
+  cudaError_t error = cudaLaunchKernel((const void *)kernel, grid, threads, args, 0, NULL);
+  return error == cudaSuccess ? cudaDeviceSynchronize() : error;
+}
 
 static const char *const families[] = {
     "arena(cuda, 16MiB)",
@@ -41,12 +91,10 @@ static int overrun(const char *spec)
     printf("FAIL: %s: allocate: %s\n", spec, rmm_last_error_message());
     failed = 1;
   } else {
-    cudaError_t error = cudaMemset(block, 0x5a, BLOCK + OVERRUN);
+    cudaError_t error = fill_from_kernel(block, BLOCK + OVERRUN, 0x5a);
     unsigned char back[BLOCK];
     if (error == cudaSuccess)
       error = cudaMemcpy(back, block, BLOCK, cudaMemcpyDeviceToHost);
-    if (error == cudaSuccess)
-      error = cudaDeviceSynchronize();
     if (error != cudaSuccess || back[0] != 0x5a || back[BLOCK - 1] != 0x5a) {
       printf("FAIL: %s: the write or read-back failed (%s)\n", spec, cudaGetErrorString(error));
       failed = 1;
