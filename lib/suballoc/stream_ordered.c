@@ -549,10 +549,15 @@ static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size
 }
 
 /*
- * Steals the bag of one other stream that holds a block of `size` (RMM's order: one
- * fitting list before merging all). Returns whether one was found.
+ * Takes a block of `size` from one other stream's list that holds one (RMM's order: one
+ * fitting list before merging all). Only that block moves: when whole lists moved,
+ * streams that ran short took them back and forth, each move pouring every block. The
+ * donor is pinned until its work is waited for. Another thread's per-thread stream
+ * cannot be named, so the wait for it is a device synchronisation: from such a list the
+ * whole bag is taken (*whole), so that one synchronisation pays for all its blocks.
  */
-static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *out)
+static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *out, rmm__ds_free_block_t *block,
+                          bool *whole)
 {
   bool found = false;
   pthread_mutex_lock(&so->lock);
@@ -561,12 +566,47 @@ static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *
     if (list->key == own_key)
       continue;
     pthread_mutex_lock(&list->lock);
-    if (stealable(so, list) && so->family->bag_largest(list->bag) >= size)
-      found = steal_bag(so, list, out);
+    if (stealable(so, list) && so->family->bag_largest(list->bag) >= size) {
+      *whole = list->kind == RMM__SO_PER_THREAD && list->thread != thread_serial();
+      if (*whole) {
+        found = steal_bag(so, list, out);
+      } else if (so->family->bag_take(list->bag, size, block)) {
+        *out = (loot_t){list, NULL, false, list->kind, list->stream, list->thread, list->event_void};
+        list->pins++;
+        found = true;
+      }
+    }
     pthread_mutex_unlock(&list->lock);
   }
   pthread_mutex_unlock(&so->lock);
   return found;
+}
+
+/*
+ * Makes `stream` wait for the donor's work on one stolen block, then unpins the donor.
+ * When the wait cannot be enqueued the block goes back to the donor's list.
+ */
+static rmm_status_t claim_block(rmm__so_t *so, rmm_stream_t stream, const loot_t *loot,
+                                const rmm__ds_free_block_t *block, bool *found)
+{
+  rmm_status_t status = wait_for(loot, stream, false);
+  rmm__so_list_t *donor = loot->from;
+  pthread_mutex_lock(&so->lock);
+  pthread_mutex_lock(&donor->lock);
+  if (status != RMM_SUCCESS) {
+    /* It left this bag a moment ago, so there is room for it there. */
+    if (so->family->bag_reserve(donor->bag, 1))
+      so->family->bag_put(donor->bag, *block);
+    else
+      RMM_LOG(RMM_LOG_ERROR, "%s: no host memory to keep a free block of %zu bytes; it stays unused until destruction",
+              so->family->name, block->size);
+  }
+  donor->pins--;
+  retire_if_dead(so, donor);
+  pthread_mutex_unlock(&donor->lock);
+  pthread_mutex_unlock(&so->lock);
+  *found = status == RMM_SUCCESS;
+  return status;
 }
 
 /*
@@ -858,15 +898,17 @@ static bool take_clean(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block)
   return found;
 }
 
-/* Steals one fitting list, then every list, into the own list, searching after each. */
+/* Takes a block from one fitting list, then steals every list into the own list and searches it. */
 static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block,
                                      bool *found)
 {
   uint64_t own_key;
   (void)classify(so, stream, &own_key);
   loot_t one;
-  if (steal_fitting(so, own_key, size, &one)) {
-    rmm_status_t status = adopt(so, stream, &one, 1, size, block, found);
+  bool whole;
+  if (steal_fitting(so, own_key, size, &one, block, &whole)) {
+    rmm_status_t status =
+        whole ? adopt(so, stream, &one, 1, size, block, found) : claim_block(so, stream, &one, block, found);
     if (status != RMM_SUCCESS || *found)
       return status;
   }
