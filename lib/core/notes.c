@@ -40,15 +40,12 @@ struct rmm__heap_note {
 static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
 static nvtxDomainHandle_t domain;
 
-/* A domain of our own exists only when a tool answers: that is the test for a tool. */
-static void create_domain(void)
-{
-  domain = nvtxDomainCreateA("librmm");
-  int state = domain != NULL ? RMM__NOTES_ON : RMM__NOTES_OFF;
-  int undecided = RMM__NOTES_UNDECIDED;
-  atomic_compare_exchange_strong(&rmm__notes_state, &undecided, state);
-  RMM_LOG(RMM_LOG_DEBUG, "NVTX memory annotations are %s", domain != NULL ? "on (a tool is attached)" : "off");
-}
+/*
+ * Our domain, or NULL (the default domain) where the tool keeps no domains: the memory
+ * calls take either, so whether a tool is attached is read from the first heap's
+ * registration instead.
+ */
+static void create_domain(void) { domain = nvtxDomainCreateA("librmm"); }
 
 static nvtxMemHeapHandle_t register_heap(void *base, size_t size)
 {
@@ -64,15 +61,23 @@ static nvtxMemHeapHandle_t register_heap(void *base, size_t size)
   return nvtxMemHeapRegister(domain, &desc);
 }
 
+/* The first heap settles it: a tool that answers returns a handle, none returns NULL. */
+static void settle_state(bool answered)
+{
+  int undecided = RMM__NOTES_UNDECIDED;
+  if (atomic_compare_exchange_strong(&rmm__notes_state, &undecided, answered ? RMM__NOTES_ON : RMM__NOTES_OFF))
+    RMM_LOG(RMM_LOG_DEBUG, "NVTX memory annotations are %s", answered ? "on (a tool is attached)" : "off");
+}
+
 rmm__heap_note_t rmm__note_heap_add(void *base, size_t size)
 {
   if (!rmm__notes_active())
     return NULL;
   pthread_once(&domain_once, create_domain);
-  if (atomic_load_explicit(&rmm__notes_state, memory_order_relaxed) != RMM__NOTES_ON)
-    return NULL;
   nvtxMemHeapHandle_t handle = register_heap(base, size);
-  if (handle == NULL || handle == NVTX_MEM_HEAP_HANDLE_NO_TOOL)
+  bool answered = handle != NULL && handle != NVTX_MEM_HEAP_HANDLE_NO_TOOL;
+  settle_state(answered);
+  if (!answered)
     return NULL;
   rmm__heap_note_t heap = malloc(sizeof *heap);
   if (heap == NULL) {
