@@ -96,20 +96,8 @@ void rmm__note_heap_remove(rmm__heap_note_t heap)
   free(heap);
 }
 
-void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size)
-{
-  if (heap == NULL)
-    return;
-  nvtxMemHeapUnregister(domain, heap->handle);
-  nvtxMemHeapHandle_t handle = register_heap(base, size);
-  /* A tool that refuses the new range leaves a heap that later calls only pass along. */
-  heap->handle = handle != NVTX_MEM_HEAP_HANDLE_NO_TOOL ? handle : NULL;
-}
-
 void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size)
 {
-  if (heap == NULL || heap->handle == NULL)
-    return;
   nvtxMemVirtualRangeDesc_t range = {.size = size, .ptr = ptr};
   nvtxMemRegionsRegisterBatch_t batch = {
       .extCompatID = NVTX_EXT_COMPATID_MEM,
@@ -125,8 +113,7 @@ void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size)
 
 void rmm__note_region_remove(rmm__heap_note_t heap, void *ptr)
 {
-  if (heap == NULL || heap->handle == NULL)
-    return;
+  (void)heap; /* the tool finds the region by its address */
   nvtxMemRegionRef_t ref = {.pointer = ptr};
   nvtxMemRegionsUnregisterBatch_t batch = {
       .extCompatID = NVTX_EXT_COMPATID_MEM,
@@ -149,13 +136,6 @@ rmm__heap_note_t rmm__note_heap_add(void *base, size_t size)
 }
 
 void rmm__note_heap_remove(rmm__heap_note_t heap) { (void)heap; }
-
-void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size)
-{
-  (void)heap;
-  (void)base;
-  (void)size;
-}
 
 void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size)
 {

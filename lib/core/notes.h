@@ -46,15 +46,6 @@ rmm__heap_note_t rmm__note_heap_add(void *base, size_t size);
 /* Unregisters a heap and, with it, every block still registered in it (trim, destroy). */
 void rmm__note_heap_remove(rmm__heap_note_t heap);
 
-/*
- * The heap now covers [base, base + size) (an expandable pool grew or shrank at its
- * end). NVTX cannot resize a heap, so this unregisters it and registers the new range
- * under the same handle: the blocks registered before are dropped by the tool, and the
- * caller registers its live blocks again (or registers the whole reserved range once
- * and never resizes).
- */
-void rmm__note_heap_resize(rmm__heap_note_t heap, void *base, size_t size);
-
 /* The calls behind the two below; only reached with a heap, that is with a tool attached. */
 void rmm__note_region_add(rmm__heap_note_t heap, void *ptr, size_t size);
 void rmm__note_region_remove(rmm__heap_note_t heap, void *ptr);
