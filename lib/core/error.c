@@ -47,12 +47,14 @@ void rmm__error_save(rmm_saved_error_t *saved)
 {
   memcpy(saved->message, last_message, sizeof saved->message);
   saved->cuda_error = last_cuda_error;
+  saved->fail_count = fail_count;
 }
 
 void rmm__error_restore(const rmm_saved_error_t *saved)
 {
   memcpy(last_message, saved->message, sizeof last_message);
   last_cuda_error = saved->cuda_error;
+  fail_count = saved->fail_count;
 }
 
 unsigned long rmm__fail_count(void) { return fail_count; }

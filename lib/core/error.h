@@ -20,10 +20,11 @@ rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...) RMM_FORMAT(2, 
  */
 unsigned long rmm__fail_count(void);
 
-/* The thread's message and CUDA error, put aside while cleanup code runs. */
+/* The thread's message, CUDA error and failure count, put aside while cleanup code runs. */
 typedef struct rmm_saved_error {
   char message[512];
   int cuda_error;
+  unsigned long fail_count;
 } rmm_saved_error_t;
 
 /*

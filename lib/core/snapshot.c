@@ -559,29 +559,35 @@ RMM_API rmm_status_t rmm_resource_set_oom_dump(rmm_resource_t *mr, const char *p
   return status;
 }
 
-void rmm__oom_report(const rmm_resource_t *mr)
+static void write_oom_dump(const rmm_resource_t *mr)
 {
-  char path[512] = "";
   pthread_mutex_lock(&oom_lock);
-  if (mr->oom_dump != NULL)
-    snprintf(path, sizeof path, "%s", mr->oom_dump);
+  char *path = mr->oom_dump != NULL ? strdup(mr->oom_dump) : NULL;
   pthread_mutex_unlock(&oom_lock);
   const char *env = getenv("RMM_OOM_DUMP");
-  if (path[0] == '\0' && env != NULL)
-    snprintf(path, sizeof path, "%s", env);
-  if (path[0] == '\0')
+  const char *target = path != NULL ? path : env != NULL && env[0] != '\0' ? env : NULL;
+  if (target == NULL)
     return;
   /* Writing sets messages of its own: keep the failure's. */
-  char message[512];
-  snprintf(message, sizeof message, "%s", rmm_last_error_message());
-  int cuda_error = rmm_last_cuda_error();
-  rmm_status_t status = rmm_resource_snapshot_path(mr, path, NULL);
-  if (status == RMM_SUCCESS) {
-    rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (snapshot written to %s)", message, path);
-  } else {
-    char reason[512];
-    snprintf(reason, sizeof reason, "%s", rmm_last_error_message());
-    rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (no snapshot: %s)", message, reason);
-  }
-  rmm__set_last_cuda_error(cuda_error);
+  rmm_saved_error_t failure;
+  rmm__error_save(&failure);
+  if (rmm_resource_snapshot_path(mr, target, NULL) == RMM_SUCCESS)
+    rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (snapshot written to %s)", failure.message, target);
+  else
+    rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (no snapshot: %s)", failure.message, rmm_last_error_message());
+  rmm__set_last_cuda_error(failure.cuda_error);
+  free(path);
 }
+
+/* The thread's fail count just after its last out-of-memory report (0: none yet). */
+static _Thread_local unsigned long reported_failure;
+
+void rmm__oom_failed(const rmm_resource_t *mr, size_t requested, rmm_stream_t stream)
+{
+  if (rmm__history_active())
+    rmm__history_add(RMM__HISTORY_OOM, mr, NULL, requested, stream);
+  write_oom_dump(mr);
+  reported_failure = rmm__fail_count();
+}
+
+bool rmm__oom_reported(void) { return reported_failure != 0 && reported_failure == rmm__fail_count(); }

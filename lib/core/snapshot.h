@@ -21,7 +21,7 @@
  *     block is handed out and FREE after it is taken back (the request's size), GROW
  *     and TRIM per chunk taken from / returned to the upstream, OOM with the request;
  *   - out of memory: set the final message with rmm__fail(), then, holding no lock,
- *     history OOM and rmm__oom_report(self);
+ *     rmm__oom_failed(self, requested, stream);
  *   - NVTX (core/notes.h), device-accessible upstreams only: rmm__note_heap_add() per
  *     chunk (keep the handle with the chunk), rmm__note_heap_remove() before the chunk
  *     goes back, rmm__note_block_add(heap, ptr, requested) after handing a block out,
@@ -57,12 +57,20 @@ void rmm__snapshot_allocation(rmm__snapshot_t *s, const void *addr, size_t size,
                               void *const *frames, size_t frame_count);
 
 /*
- * The out-of-memory report. A sub-allocator calls it, holding none of its locks, right
- * after it set its final out-of-memory message with rmm__fail(): when RMM_OOM_DUMP or
- * rmm_resource_set_oom_dump() names a file, it writes a snapshot of mr's stack there and
- * appends " (snapshot written to PATH)" to the thread's message, or a note that writing
- * failed. The message and the CUDA error behind it are otherwise kept.
+ * An out-of-memory failure of `mr`. A sub-allocator calls it, holding none of its
+ * locks, right after it set its final out-of-memory message with rmm__fail(): it records
+ * the history's OOM event and, when RMM_OOM_DUMP or rmm_resource_set_oom_dump() names a
+ * file, writes a snapshot of mr's stack there and appends " (snapshot written to PATH)"
+ * to the thread's message, or a note that writing failed. The message and the CUDA
+ * error behind it are otherwise kept.
  */
-void rmm__oom_report(const rmm_resource_t *mr);
+void rmm__oom_failed(const rmm_resource_t *mr, size_t requested, rmm_stream_t stream);
+
+/*
+ * Whether the thread's last failure is one rmm__oom_failed() reported: a resource that
+ * passes on its upstream's out of memory (binning) reports only when this is false, so
+ * that one failing request gives one event and one snapshot.
+ */
+bool rmm__oom_reported(void);
 
 #endif

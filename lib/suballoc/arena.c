@@ -295,9 +295,7 @@ static rmm_status_t out_of_memory(arena_state_t *state, size_t bytes)
             "arena: out of memory (failed to allocate %s = %zu bytes; arena %s, %s free, largest free block %s)",
             rmm__format_bytes(bytes, size), bytes, rmm__format_bytes(state->size, total),
             rmm__format_bytes(summary.bytes, free_text), rmm__format_bytes(summary.largest, largest));
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_OOM, state->self, NULL, bytes, RMM_STREAM_DEFAULT);
-  rmm__oom_report(state->self);
+  rmm__oom_failed(state->self, bytes, RMM_STREAM_DEFAULT);
   return RMM_ERROR_OUT_OF_MEMORY;
 }
 

@@ -93,19 +93,17 @@ static size_t sub_saturating(atomic_size_t *counter, size_t amount)
 }
 
 /*
- * A failed allocation. When the upstream itself had no room for a request that no bin
- * serves, the binning resource is the sub-allocator that failed: it records it and
- * writes the out-of-memory report (a bin reports its own failures).
+ * A failed allocation. When the upstream had no room for a request that no bin serves
+ * and did not report that itself (a leaf, not a pool), the binning resource is the
+ * sub-allocator that failed and reports it (a bin reports its own failures).
  */
 static rmm_status_t allocate_failed(const binning_t *state, const bin_t *bin, rmm_status_t status, size_t bytes,
                                   rmm_stream_t stream)
 {
+  bool reported = rmm__oom_reported();
   status = target_failed(state, bin, status, "allocate", NULL, bytes);
-  if (bin == NULL && status == RMM_ERROR_OUT_OF_MEMORY) {
-    if (rmm__history_active())
-      rmm__history_add(RMM__HISTORY_OOM, state->self, NULL, bytes, stream);
-    rmm__oom_report(state->self);
-  }
+  if (bin == NULL && status == RMM_ERROR_OUT_OF_MEMORY && !reported)
+    rmm__oom_failed(state->self, bytes, stream);
   return status;
 }
 

@@ -956,9 +956,7 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     if (retried) {
       rmm__reclaim_count(&so->reclaim.oom_failures, 1);
       status = so->family->out_of_memory(so, requested, at_maximum ? RMM_SUCCESS : status);
-      if (rmm__history_active())
-        rmm__history_add(RMM__HISTORY_OOM, so->self, NULL, requested, stream);
-      rmm__oom_report(so->self);
+      rmm__oom_failed(so->self, requested, stream);
       return status;
     }
     retried = true;

@@ -343,6 +343,37 @@ START_TEST(oom_dump_per_resource)
 }
 END_TEST
 
+/* Binning over a pool: the pool reports its out of memory, and binning does not again. */
+START_TEST(binning_over_a_pool_reports_once)
+{
+  char path[256];
+  temp_path(path, sizeof path, "once");
+  rmm_resource_t *host = NULL, *pool = NULL, *binning = NULL;
+  RMM_CK(rmm_host_create(&host));
+  RMM_CK(rmm_pool_create(host, MiB, MiB, &pool));
+  RMM_CK(rmm_binning_create(pool, &binning));
+  RMM_CK(rmm_history_enable(8));
+  RMM_CK(rmm_resource_set_oom_dump(binning, path));
+  void *p;
+  RMM_CK_STATUS(rmm_allocate(binning, &p, 2 * MiB, NULL), RMM_ERROR_OUT_OF_MEMORY);
+  const char *message = rmm_last_error_message();
+  const char *note = strstr(message, "(snapshot written to ");
+  ck_assert_ptr_nonnull(note);
+  ck_assert_ptr_null(strstr(note + 1, "(snapshot written to "));
+  char *text = read_file(path);
+  ck_assert_ptr_nonnull(text);
+  const char *oom = strstr(text, "\"action\": \"oom\"");
+  ck_assert_ptr_nonnull(oom);
+  ck_assert_ptr_null(strstr(oom + 1, "\"action\": \"oom\""));
+  free(text);
+  unlink(path);
+  rmm_history_disable();
+  rmm_resource_release(binning);
+  rmm_resource_release(pool);
+  rmm_resource_release(host);
+}
+END_TEST
+
 /* Binning is the sub-allocator that fails when a request no bin serves finds no room upstream. */
 START_TEST(binning_direct_history_and_oom_dump)
 {
@@ -406,6 +437,7 @@ int main(void)
   tcase_add_test(tc, oom_dump_from_the_environment);
   tcase_add_test(tc, oom_dump_per_resource);
   tcase_add_test(tc, binning_direct_history_and_oom_dump);
+  tcase_add_test(tc, binning_over_a_pool_reports_once);
   tcase_add_test(tc, bad_arguments);
   suite_add_tcase(suite, tc);
   return rmm_test_run(suite);
