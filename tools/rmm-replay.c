@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,17 +210,22 @@ static rmm_stream_t stream_of(replay_t *rp, uintptr_t logged)
   return NULL;
 }
 
-/* At a new peak of bytes in use, how broken up the sub-allocator's free memory is. */
+/* How broken up the sub-allocator's free memory is (0: one block); false when unknown. */
+static bool fragmentation_of(const replay_t *rp, double *fraction)
+{
+  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
+  if (rp->suballoc == NULL || rmm_resource_get_stats(rp->suballoc, &stats) != RMM_SUCCESS ||
+      !(stats.flags & RMM_STATS_FREE))
+    return false;
+  *fraction = stats.free_bytes > 0 ? 1.0 - (double)stats.largest_free_block / (double)stats.free_bytes : 0.0;
+  return true;
+}
+
+/* At a new peak of bytes in use, the fragmentation the report gives. */
 static void sample_fragmentation(replay_t *rp)
 {
-  if (rp->suballoc == NULL)
-    return;
-  rmm_resource_stats_t stats = {.struct_size = sizeof stats};
-  if (rmm_resource_get_stats(rp->suballoc, &stats) != RMM_SUCCESS || !(stats.flags & RMM_STATS_FREE))
-    return;
-  rp->fragmentation_known = true;
-  rp->fragmentation =
-      stats.free_bytes > 0 ? 1.0 - (double)stats.largest_free_block / (double)stats.free_bytes : 0.0;
+  if (fragmentation_of(rp, &rp->fragmentation))
+    rp->fragmentation_known = true;
 }
 
 static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e)
@@ -292,12 +296,11 @@ static void show_progress(const replay_t *rp, size_t done)
 /* A point of the --plot picture after event `index`. */
 static void sample_plot(replay_t *rp, size_t index)
 {
-  rmm_resource_stats_t leaf = {.struct_size = sizeof leaf}, sub = {.struct_size = sizeof sub};
+  rmm_resource_stats_t leaf = {.struct_size = sizeof leaf};
   size_t footprint = rmm_resource_get_stats(rp->leaf, &leaf) == RMM_SUCCESS ? leaf.bytes_in_use : 0;
-  double fragmentation = -1;
-  if (rp->suballoc != NULL && rmm_resource_get_stats(rp->suballoc, &sub) == RMM_SUCCESS &&
-      (sub.flags & RMM_STATS_FREE))
-    fragmentation = sub.free_bytes > 0 ? 1.0 - (double)sub.largest_free_block / (double)sub.free_bytes : 0.0;
+  double fragmentation;
+  if (!fragmentation_of(rp, &fragmentation))
+    fragmentation = -1;
   rmm__plot_sample(rp->plot, index, rp->in_use, footprint, fragmentation);
 }
 
@@ -482,9 +485,10 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   atomic_store(&rp->abandon, false);
   size_t inited = 0;
   bool ok = chain_events(rp);
-  for (; ok && inited < rp->workers; inited++) {
+  while (ok && inited < rp->workers) {
     ok = sem_init(&rp->wake[inited], 0, 0) == 0;
-    atomic_init(&rp->sleeping[inited], false);
+    if (ok)
+      atomic_init(&rp->sleeping[inited++], false);
   }
   for (*started = 0; ok && *started < rp->workers; ++*started) {
     workers[*started] = (worker_t){.rp = rp, .index = *started};
@@ -661,6 +665,12 @@ static bool prepare_pictures(replay_t *rp, const char *plot, const char *snapsho
 /* Writes the --plot picture; false when that failed. */
 static bool finish_pictures(replay_t *rp, const char *plot, const char *spec)
 {
+  /* A log with no events has no peak to stop at: the snapshot shows the stack as built. */
+  if (rp->snapshot_path != NULL && rp->count == 0 &&
+      rmm_resource_snapshot_path(rp->mr, rp->snapshot_path, NULL) != RMM_SUCCESS) {
+    fprintf(stderr, "%s: --snapshot: %s\n", program, rmm_last_error_message());
+    rp->snapshot_failed = true;
+  }
   bool ok = !rp->snapshot_failed;
   if (rp->plot != NULL) {
     char title[512];

@@ -81,5 +81,11 @@ if test -x "$python" && test -e "$library" && ! ldd "$library" 2>/dev/null | gre
   test "$blocks" -eq "$listed" || fail "the map draws $blocks blocks of $listed"
 fi
 
+# A log with no events still gets its snapshot: the stack as it was built.
+printf 'Thread,Time,Action,Pointer,Size,Stream\n' >"$work/empty.csv"
+"$replay" --resource 'pool(cuda, 1MiB)' --simulate 64MiB --snapshot "$work/empty.json" "$work/empty.csv" \
+  >"$work/empty.out" 2>&1 || fail "an empty log with --snapshot: $(tail -n 3 "$work/empty.out")"
+grep -q '"name": "pool"' "$work/empty.json" 2>/dev/null || fail "an empty log wrote no snapshot"
+
 test $failed -eq 0 && echo "PASS: rmm-replay --plot and --snapshot"
 exit $failed
