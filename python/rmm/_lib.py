@@ -167,7 +167,10 @@ def error_for(status):
 
 # An exception raised by Python code that C called back (a CallbackMemoryResource's
 # functions, a failure callback), kept per thread until the C call that led to it
-# returns; that call then raises it instead of the status the callback turned into.
+# returns; that call then raises it instead of the status the callback turned into,
+# or, where it succeeded all the same, reports it as unraisable. ``depth`` counts the
+# callbacks running on the thread: calls they make leave the exception to the C call
+# that is still running below them.
 _pending = threading.local()
 
 
@@ -180,8 +183,22 @@ def set_pending_exception(exc):
 def take_pending_exception():
     """The exception recorded by a callback on this thread, cleared; None when none."""
     exc = getattr(_pending, "exc", None)
-    _pending.exc = None
+    if exc is not None:
+        _pending.exc = None
     return exc
+
+
+class _InCallback:
+    """``with in_callback:`` around Python code that C calls back."""
+
+    def __enter__(self):
+        _pending.depth = getattr(_pending, "depth", 0) + 1
+
+    def __exit__(self, *exc_info):
+        _pending.depth -= 1
+
+
+in_callback = _InCallback()
 
 
 def _as_caller_sees_it(exc):
@@ -196,11 +213,17 @@ def _as_caller_sees_it(exc):
 
 
 def _check(result, func, args):
-    pending = take_pending_exception()
     if result != SUCCESS:
+        pending = take_pending_exception()
         if pending is not None:
             raise _as_caller_sees_it(pending)
         raise error_for(result)
+    if getattr(_pending, "exc", None) is not None and not getattr(_pending, "depth", 0):
+        # The call succeeded all the same (a retry, a failure it got over): the
+        # exception has no caller to reach; report it rather than drop it.
+        from rmm.pylibrmm.memory_resource import _report_unraisable
+
+        _report_unraisable(take_pending_exception(), f"Exception ignored in a callback of {func.__name__}")
     return result
 
 

@@ -9,20 +9,34 @@ the stack (a pool over an arena shows the pool's view), and the trace holds the
 history events of those resources (see :func:`record_history`).
 """
 
-import ctypes
 import json
 import pickle
 import re
 from ctypes import c_size_t, c_void_p
 
 from rmm import _lib
-from rmm._lib import lib
+from rmm._sizes import as_size
+from rmm.pylibrmm.memory_resource import _require
 
 __all__ = ["memory_snapshot", "dump_snapshot", "raw_snapshot", "record_history", "to_torch_layout"]
 
-_snapshot = _lib.declare("rmm_resource_snapshot", _lib.STATUS, [c_void_p, c_void_p, c_void_p])
-_history_enable = _lib.declare("rmm_history_enable", _lib.STATUS, [c_size_t])
-_history_disable = _lib.declare("rmm_history_disable", None, [])
+# Prototypes where this librmm exports the functions; the calls below reach them
+# through _require: an RMMError (RMM_ERROR_NOT_SUPPORTED) where it does not.
+_lib.declare("rmm_resource_snapshot", _lib.STATUS, [c_void_p, c_void_p, c_void_p])
+_lib.declare("rmm_history_enable", _lib.STATUS, [c_size_t])
+_lib.declare("rmm_history_disable", None, [])
+
+
+def _snapshot(mr, file, options):
+    return _require("rmm_resource_snapshot", "memory snapshots")(mr, file, options)
+
+
+def _history_enable(capacity):
+    return _require("rmm_history_enable", "record_history")(capacity)
+
+
+def _history_disable():
+    return _require("rmm_history_disable", "record_history")()
 
 
 def _handle(mr):
@@ -41,7 +55,7 @@ def raw_snapshot(mr=None):
 def record_history(max_entries=100000):
     """Records the last ``max_entries`` allocation events (0 or None stops recording)."""
     if max_entries:
-        _history_enable(int(max_entries))
+        _history_enable(as_size(max_entries, "max_entries"))
     else:
         _history_disable()
 

@@ -7,6 +7,7 @@ import pytest
 
 import rmm
 import rmm.mr
+from rmm._lib import lib
 
 
 def test_create_and_figures(host_mr):
@@ -138,6 +139,48 @@ def test_stream_is_recorded(host_mr):
     assert buf.stream.handle == 0x2000
     assert tracking.get_outstanding_allocations()[0][2] == 0x2000
 
+
+
+def _c_stream(buf):
+    return lib.rmm_device_buffer_stream(buf.handle) or 0
+
+
+def test_reserve_within_capacity_takes_the_stream_on_both_sides(host_mr):
+    # As upstream's reserve: the stream changes even when no memory moves, and the
+    # stream Python reports is the one C will free the memory on.
+    buf = rmm.DeviceBuffer(size=100, stream=0x1000, mr=host_mr)
+    ptr, capacity = buf.ptr, buf.capacity()
+    buf.reserve(50, stream=rmm.Stream(0x2000))
+    assert (buf.ptr, buf.capacity()) == (ptr, capacity)
+    assert buf.stream.handle == _c_stream(buf) == 0x2000
+    buf.reserve(capacity, stream=rmm.Stream(0x3000))
+    assert buf.ptr == ptr and buf.stream.handle == _c_stream(buf) == 0x3000
+    buf.reserve(capacity + 1, stream=rmm.Stream(0x4000))
+    assert buf.capacity() > capacity
+    assert buf.stream.handle == _c_stream(buf) == 0x4000
+
+
+def test_reserve_after_shrink_to_fit_does_not_reallocate(host_mr):
+    buf = rmm.DeviceBuffer.to_device(b"x" * 20, mr=host_mr)
+    buf.shrink_to_fit()
+    ptr = buf.ptr
+    buf.reserve(20, stream=rmm.Stream(0x1000))
+    assert (buf.ptr, buf.capacity()) == (ptr, 20)
+    assert buf.stream.handle == _c_stream(buf) == 0x1000
+
+
+def test_creation_needs_no_capacity_query(host_mr, monkeypatch):
+    def unexpected(handle):
+        raise AssertionError("rmm_device_buffer_capacity called while creating a buffer")
+
+    with monkeypatch.context() as m:
+        m.setattr(lib, "rmm_device_buffer_capacity", unexpected)
+        rounded = rmm.DeviceBuffer(size=32, mr=host_mr)
+        unrounded = rmm.DeviceBuffer(size=20, mr=host_mr)
+        copied = rmm.DeviceBuffer(size=5, ptr=rounded.ptr, mr=host_mr)
+    assert (rounded.size, rounded.capacity()) == (32, 32)
+    assert (unrounded.size, unrounded.capacity()) == (20, 32)
+    assert (copied.size, copied.capacity()) == (5, 16)
 
 def test_cuda_array_interface(host_mr):
     buf = rmm.DeviceBuffer.to_device(b"x" * 33, mr=host_mr)

@@ -52,6 +52,68 @@ def test_cuda_gpu_without_device_raises_runtime_errors():
         rmm._cuda.gpu.setDevice(1 << 40)
 
 
+def test_set_device_reports_the_cuda_error_librmm_saw(monkeypatch):
+    gpu = rmm._cuda.gpu
+    lib = rmm._lib.lib
+    monkeypatch.setattr(gpu, "_runtime", None)
+
+    def fail(device):
+        raise rmm._lib.CudaError(rmm._lib.ERROR_CUDA, "rmm_set_current_device: cudaErrorInsufficientDriver", 35)
+
+    monkeypatch.setattr(lib, "rmm_set_current_device", fail)
+    monkeypatch.setattr(lib, "rmm_last_cuda_error", lambda: 35)
+    with pytest.raises(gpu.CUDARuntimeError) as info:
+        gpu.setDevice(0)
+    assert info.value.status == 35
+    # librmm's own check of the device number: no CUDA error, cudaErrorInvalidDevice.
+    monkeypatch.setattr(lib, "rmm_last_cuda_error", lambda: 0)
+    with pytest.raises(gpu.CUDARuntimeError) as info:
+        gpu.setDevice(0)
+    assert info.value.status == 101
+
+
+def test_get_device_properties_without_cuda_python_is_not_implemented(monkeypatch):
+    gpu = rmm._cuda.gpu
+    monkeypatch.setattr(gpu, "_runtime", None)
+    with pytest.raises(NotImplementedError, match="cuda-python"):
+        gpu.getDeviceProperties(0)
+
+
+def test_cuda_libraries_are_looked_for_once(monkeypatch):
+    import ctypes
+    import ctypes.util
+    import importlib.util
+
+    # A fresh copy of the module: nothing looked for yet, rmm._cuda.gpu untouched.
+    spec = importlib.util.spec_from_file_location("_fresh_gpu", rmm._cuda.gpu.__file__)
+    gpu = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu)
+    monkeypatch.setattr(gpu, "_runtime", None)
+    loads, lookups = [], []
+    real_cdll, real_find = ctypes.CDLL, ctypes.util.find_library
+
+    def counting_cdll(name, *args, **kwargs):
+        loads.append(name)
+        return real_cdll(name, *args, **kwargs)
+
+    def counting_find(name):
+        lookups.append(name)
+        return real_find(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", counting_cdll)
+    monkeypatch.setattr(ctypes.util, "find_library", counting_find)
+    versions = []
+    for _ in range(3):
+        versions.append(gpu.driverGetVersion())
+        try:
+            versions.append(gpu.runtimeGetVersion())
+        except gpu.CUDARuntimeError:
+            versions.append(None)
+    assert versions[0::2] == [versions[0]] * 3 and versions[1::2] == [versions[1]] * 3
+    assert loads.count("libcuda.so.1") == 1
+    assert lookups.count("cudart") <= 1
+    assert len(loads) <= 3  # libcuda.so.1 and at most two names of the runtime
+
 def test_old_stream_module_is_the_new_one():
     import rmm._cuda.stream
 

@@ -251,6 +251,52 @@ def test_failure_callback_that_raises_reaches_the_caller(host_mr):
         guarded_quiet.allocate(1024)
 
 
+def _nested_failure_callbacks(host_mr, held_sizes):
+    """An outer failure callback that frees one held block per call over an inner one
+    that always raises (numbering its calls)."""
+    limited = rmm.mr.LimitingResourceAdaptor(host_mr, sum(held_sizes))
+    held = [(limited.allocate(size), size) for size in held_sizes]
+    calls = []
+
+    def inner(nbytes):
+        calls.append(nbytes)
+        raise ValueError(f"inner gave up ({len(calls)})")
+
+    def outer(nbytes):
+        if not held:
+            return False
+        limited.deallocate(*held.pop())  # a call that succeeds inside a callback
+        return True
+
+    inner_guard = rmm.mr.FailureCallbackResourceAdaptor(limited, inner)
+    return limited, rmm.mr.FailureCallbackResourceAdaptor(inner_guard, outer), calls
+
+
+def test_callback_exception_of_a_call_that_succeeds_is_unraisable(host_mr, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", seen.append)
+    limited, guarded, calls = _nested_failure_callbacks(host_mr, [256])
+    p = guarded.allocate(128)  # the outer callback made room: the retry succeeds
+    assert p and calls == [128]
+    assert [type(s.exc_value) for s in seen] == [ValueError]
+    assert str(seen[0].exc_value) == "inner gave up (1)"
+    assert "rmm_allocate" in seen[0].err_msg
+    # Nothing lingers for the thread's next failure.
+    with pytest.raises(MemoryError, match="limiting"):
+        limited.allocate(1024)
+    guarded.deallocate(p, 128)
+
+
+def test_calls_inside_a_callback_leave_the_pending_exception_to_the_failing_call(host_mr, monkeypatch):
+    seen = []
+    monkeypatch.setattr("sys.unraisablehook", seen.append)
+    _, guarded, calls = _nested_failure_callbacks(host_mr, [256, 256])
+    with pytest.raises(RuntimeError, match=r"^inner gave up \(1\)$") as info:
+        guarded.allocate(2048)  # never fits: the first exception wins
+    assert isinstance(info.value.__cause__, ValueError)
+    assert len(calls) == 3 and seen == []
+
+
 def test_callback_resource(host_mr):
     log = []
 

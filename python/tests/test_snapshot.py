@@ -210,3 +210,23 @@ def test_oom_dump_names_the_file(tmp_path, monkeypatch):
     assert f"(snapshot written to {path})" in str(failure.value)
     assert os.path.exists(path)
     assert snapshot_svg.load(str(path))["segments"][0]["total_size"] == MiB
+
+
+def test_snapshot_functions_missing_from_librmm_are_not_supported(monkeypatch):
+    from rmm import _lib
+
+    missing = {"rmm_resource_snapshot", "rmm_history_enable", "rmm_history_disable"}
+    real_has = _lib.has
+    monkeypatch.setattr(_lib, "has", lambda name: name not in missing and real_has(name))
+    for call in (_snapshot.raw_snapshot, lambda: _snapshot.record_history(8), lambda: _snapshot.record_history(0)):
+        with pytest.raises(rmm.RMMError, match="does not provide rmm_") as info:
+            call()
+        assert info.value.status == _lib.ERROR_NOT_SUPPORTED
+
+
+@pytest.mark.parametrize(
+    "bad, error", [(2.5, TypeError), ("64", TypeError), (-1, OverflowError), (1 << 64, OverflowError)]
+)
+def test_record_history_takes_a_size(bad, error):
+    with pytest.raises(error, match="max_entries"):
+        _snapshot.record_history(bad)

@@ -84,17 +84,30 @@ def _runtime_check(result):
 
 # ---- the system's driver and runtime, for machines without cuda-python -------------
 
-_cuda_driver = None
+_NOT_LOADED = object()
+_driver_library = _NOT_LOADED  # libcuda.so.1, or None where it is missing
+_runtime_library = _NOT_LOADED  # the CUDA runtime library, or None where none is found
+_cuda_driver = None  # libcuda.so.1 once cuInit succeeded
+
+
+def _libcuda_handle():
+    """libcuda.so.1 (not initialised), or None; looked for on first use only."""
+    global _driver_library
+    if _driver_library is _NOT_LOADED:
+        try:
+            _driver_library = ctypes.CDLL("libcuda.so.1")
+        except OSError:
+            _driver_library = None
+    return _driver_library
 
 
 def _libcuda():
     """libcuda.so.1, initialised; CUDADriverError(100, no device) where it is missing."""
     global _cuda_driver
     if _cuda_driver is None:
-        try:
-            driver = ctypes.CDLL("libcuda.so.1")
-        except OSError:
-            raise CUDADriverError(100, "CUDA_ERROR_NO_DEVICE: the CUDA driver (libcuda.so.1) is not installed") from None
+        driver = _libcuda_handle()
+        if driver is None:
+            raise CUDADriverError(100, "CUDA_ERROR_NO_DEVICE: the CUDA driver (libcuda.so.1) is not installed")
         driver.cuInit.argtypes = [ctypes.c_uint]
         status = driver.cuInit(0)
         if status != 0:
@@ -110,14 +123,19 @@ def _driver_call(name, *args):
 
 
 def _libcudart():
-    """The system's CUDA runtime library, or None."""
-    for name in ("libcudart.so", ctypes.util.find_library("cudart")):
-        if name:
-            try:
-                return ctypes.CDLL(name)
-            except OSError:
-                continue
-    return None
+    """The system's CUDA runtime library, or None; looked for on first use only."""
+    global _runtime_library
+    if _runtime_library is _NOT_LOADED:
+        found = None
+        for name in ("libcudart.so", ctypes.util.find_library("cudart")):
+            if name:
+                try:
+                    found = ctypes.CDLL(name)
+                    break
+                except OSError:
+                    continue
+        _runtime_library = found
+    return _runtime_library
 
 
 # ---- the functions ---------------------------------------------------------------
@@ -128,9 +146,8 @@ def driverGetVersion():
     (12040 for 12.4); 0 when no driver is installed."""
     if _runtime is not None:
         return _runtime_check(_runtime.cudaDriverGetVersion())
-    try:
-        driver = ctypes.CDLL("libcuda.so.1")
-    except OSError:
+    driver = _libcuda_handle()
+    if driver is None:
         return 0
     version = ctypes.c_int(0)
     driver.cuDriverGetVersion(ctypes.byref(version))
@@ -177,7 +194,9 @@ def setDevice(device):
     try:
         _lib.lib.rmm_set_current_device(device)
     except _lib.RMMError as e:
-        raise CUDARuntimeError(101, str(e)) from None
+        # librmm's own check of the device number sets no CUDA error: cudaSetDevice
+        # says cudaErrorInvalidDevice (101) for a device that does not exist.
+        raise CUDARuntimeError(_lib.lib.rmm_last_cuda_error() or 101, str(e)) from None
 
 
 def getDeviceCount():
@@ -211,10 +230,11 @@ def getDeviceAttribute(attr, device):
 
 
 def getDeviceProperties(device):
-    """The cudaDeviceProp of ``device`` (needs cuda-python)."""
+    """The cudaDeviceProp of ``device`` (needs cuda-python: NotImplementedError without)."""
     device = as_c_int(device, "device")
     if _runtime is None:
-        raise CUDARuntimeError(0, "getDeviceProperties needs cuda-python (cuda.bindings)")
+        # Not a CUDA failure: there is no cudaDeviceProp type to return without it.
+        raise NotImplementedError("getDeviceProperties needs cuda-python (cuda.bindings)")
     return _runtime_check(_runtime.cudaGetDeviceProperties(device))
 
 

@@ -105,7 +105,8 @@ class DeviceBuffer:
         stream = as_stream(stream)
         handle = _lib.out_pointer(lib.rmm_device_buffer_create, request_size(size), stream.handle, mr._handle)
         self._adopt(handle, mr, stream)
-        if size != self.capacity():
+        # rmm_device_buffer_create makes size and capacity the (rounded) request.
+        if size != request_size(size):
             lib.rmm_device_buffer_resize(handle, size, stream.handle)
         if address and size:
             lib.rmm_device_buffer_write(handle, 0, address, size, stream.handle)
@@ -179,8 +180,11 @@ class DeviceBuffer:
         """Makes the capacity at least ``new_capacity``, keeping size and contents."""
         new_capacity = as_size(new_capacity, "new_capacity")
         stream = self._use_stream(stream)
+        # Always the C call: as upstream's reserve, it takes the stream even when the
+        # capacity is already there (and then allocates nothing).
         if new_capacity > self.capacity():
-            lib.rmm_device_buffer_reserve(self._handle, request_size(new_capacity), stream.handle)
+            new_capacity = request_size(new_capacity)
+        lib.rmm_device_buffer_reserve(self._handle, new_capacity, stream.handle)
         self._stream = stream
 
     def shrink_to_fit(self, stream=DEFAULT_STREAM):

@@ -516,7 +516,8 @@ def _ops_allocate(ctx, out, size, alignment, stream):
     if alignment > _lib.ALLOCATION_ALIGNMENT:
         return _lib.ERROR_INVALID_ARGUMENT
     try:
-        ptr = entry[0](size, Stream._from_handle(stream or 0))
+        with _lib.in_callback:
+            ptr = entry[0](size, Stream._from_handle(stream or 0))
         address = as_pointer(ptr or 0, "the address allocate_func returned")
     except BaseException as e:  # noqa: BLE001 - raised again by the C call that led here
         _lib.set_pending_exception(e)
@@ -532,7 +533,8 @@ def _ops_deallocate(ctx, ptr, size, alignment, stream):
     if entry is None:
         return _lib.ERROR_INVALID_ARGUMENT
     try:
-        entry[1](ptr or 0, size, Stream._from_handle(stream or 0))
+        with _lib.in_callback:
+            entry[1](ptr or 0, size, Stream._from_handle(stream or 0))
     except BaseException as e:  # noqa: BLE001 - raised again by the C call that led here
         _lib.set_pending_exception(e)
         return _lib.ERROR_INVALID_ARGUMENT
@@ -548,7 +550,8 @@ def _on_failure(nbytes, arg):
     if callback is None:
         return False
     try:
-        return bool(callback(nbytes))
+        with _lib.in_callback:
+            return bool(callback(nbytes))
     except BaseException as e:  # noqa: BLE001 - raised again by the allocation that failed
         _lib.set_pending_exception(e)
         return False
