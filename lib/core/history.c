@@ -21,7 +21,7 @@ static rmm__history_event_t *ring; /* under ring_lock, as the two below */
 static size_t ring_capacity;
 static uint64_t ring_next; /* the seq of the next event; the ring holds the last min(next, capacity) */
 
-void rmm__history_add(int kind, const rmm_resource_t *mr, const void *addr, size_t size, rmm_stream_t stream)
+void rmm__history_record(int kind, const rmm_resource_t *mr, const void *addr, size_t size, rmm_stream_t stream)
 {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);

@@ -2,7 +2,7 @@
  * The allocation history: a process-wide ring buffer of the last N events (allocate,
  * free, grow, trim, out of memory) that sub-allocators record while recording is on
  * (rmm_history_enable()), and that snapshots include. Off, recording costs the caller
- * one relaxed load: families test rmm__history_active() before rmm__history_add().
+ * one relaxed load: rmm__history_add() tests it inline.
  */
 #ifndef RMM_CORE_HISTORY_H
 #define RMM_CORE_HISTORY_H
@@ -27,12 +27,20 @@ extern atomic_bool rmm__history_on;
 
 static inline bool rmm__history_active(void) { return atomic_load_explicit(&rmm__history_on, memory_order_relaxed); }
 
+/* rmm__history_add()'s work once recording is on. */
+void rmm__history_record(int kind, const rmm_resource_t *mr, const void *addr, size_t size, rmm_stream_t stream);
+
 /*
  * Records one event (one short critical section, no allocation, no formatting). `mr`
  * names the resource: its address and name are copied, so it need not outlive the
  * event. A no-op when recording is off.
  */
-void rmm__history_add(int kind, const rmm_resource_t *mr, const void *addr, size_t size, rmm_stream_t stream);
+static inline void rmm__history_add(int kind, const rmm_resource_t *mr, const void *addr, size_t size,
+                                    rmm_stream_t stream)
+{
+  if (rmm__history_active())
+    rmm__history_record(kind, mr, addr, size, stream);
+}
 
 /* One recorded event, as rmm__history_copy() returns them. */
 typedef struct rmm__history_event {

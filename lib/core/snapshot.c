@@ -584,8 +584,7 @@ static _Thread_local unsigned long reported_failure;
 
 void rmm__oom_failed(const rmm_resource_t *mr, size_t requested, rmm_stream_t stream)
 {
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_OOM, mr, NULL, requested, stream);
+  rmm__history_add(RMM__HISTORY_OOM, mr, NULL, requested, stream);
   write_oom_dump(mr);
   reported_failure = rmm__fail_count();
 }

@@ -17,7 +17,7 @@
  *   - keep the resource object (`*out` after rmm__resource_new) in the state as `self`;
  *   - .snapshot: take the locks, call rmm__snapshot_chunk() per chunk and
  *     rmm__snapshot_block() per block, allocated and free, so that blocks tile chunks;
- *   - history (core/history.h), each behind `if (rmm__history_active())`: ALLOC after a
+ *   - history (core/history.h), rmm__history_add(): ALLOC after a
  *     block is handed out and FREE after it is taken back (the request's size), GROW
  *     and TRIM per chunk taken from / returned to the upstream, OOM with the request;
  *   - out of memory: set the final message with rmm__fail(), then, holding no lock,

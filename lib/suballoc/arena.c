@@ -529,8 +529,7 @@ static rmm_status_t arena_allocate(void *raw, void **ptr, size_t bytes, size_t a
   *ptr = (void *)address;
   /* The region is the request, not the rounded block, so that memcheck sees overruns into the rest. */
   rmm__note_block_add(state->note, *ptr, bytes);
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
+  rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
   return RMM_SUCCESS;
 }
 
@@ -612,8 +611,7 @@ static rmm_status_t arena_deallocate(void *raw, void *ptr, size_t bytes, size_t 
     arena_heap_free_t result = free_in_span(state, candidates[i], address, rounded);
     if (result == ARENA_HEAP_FREED) {
       rmm__usage_sub(&state->usage, rounded);
-      if (rmm__history_active())
-        rmm__history_add(RMM__HISTORY_FREE, state->self, ptr, bytes, stream);
+      rmm__history_add(RMM__HISTORY_FREE, state->self, ptr, bytes, stream);
       return RMM_SUCCESS;
     }
     if (result == ARENA_HEAP_WRONG_SIZE)
@@ -708,8 +706,7 @@ static void arena_destroy(void *raw)
     (void)rmm__cuda_device_synchronize();
   if (!atomic_load_explicit(&state->released, memory_order_relaxed)) {
     rmm__note_heap_remove(state->note);
-    if (rmm__history_active())
-      rmm__history_add(RMM__HISTORY_TRIM, state->self, state->memory, state->size, RMM_STREAM_DEFAULT);
+    rmm__history_add(RMM__HISTORY_TRIM, state->self, state->memory, state->size, RMM_STREAM_DEFAULT);
     (void)rmm_deallocate(state->upstream, state->memory, state->size, RMM_STREAM_DEFAULT);
     RMM_LOG(RMM_LOG_DEBUG, "arena: returned the global arena at %p to the upstream", state->memory);
   }
@@ -849,8 +846,7 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
   /* Host memory is no concern of compute-sanitizer. */
   if (device && rmm__notes_active())
     state->note = rmm__note_heap_add(state->memory, size);
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_GROW, state->self, state->memory, size, RMM_STREAM_DEFAULT);
+  rmm__history_add(RMM__HISTORY_GROW, state->self, state->memory, size, RMM_STREAM_DEFAULT);
   char text[RMM_BYTES_TEXT];
   RMM_LOG(RMM_LOG_DEBUG, "arena: created a %s global arena at %p over %s", rmm__format_bytes(size, text),
           state->memory, rmm_resource_name(up));

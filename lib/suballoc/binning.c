@@ -119,8 +119,7 @@ static rmm_status_t binning_allocate(void *raw, void **ptr, size_t bytes, size_t
     atomic_fetch_add_explicit(&state->direct_bytes, bytes, memory_order_relaxed);
     atomic_fetch_add_explicit(&state->direct_count, 1, memory_order_relaxed);
     /* The bins record their own blocks; what goes straight to the upstream is recorded here. */
-    if (rmm__history_active())
-      rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
+    rmm__history_add(RMM__HISTORY_ALLOC, state->self, *ptr, bytes, stream);
   }
   rmm__usage_add(&state->usage, bytes);
   return RMM_SUCCESS;
@@ -136,7 +135,7 @@ static rmm_status_t binning_deallocate(void *raw, void *ptr, size_t bytes, size_
   size_t direct_bytes = bin == NULL ? sub_saturating(&state->direct_bytes, bytes) : 0;
   size_t direct_count = bin == NULL ? sub_saturating(&state->direct_count, 1) : 0;
   rmm_status_t status = rmm_deallocate_aligned(target, ptr, bytes, alignment, stream);
-  if (status == RMM_SUCCESS && bin == NULL && rmm__history_active())
+  if (status == RMM_SUCCESS && bin == NULL)
     rmm__history_add(RMM__HISTORY_FREE, state->self, ptr, bytes, stream);
   if (status != RMM_SUCCESS) {
     /* The memory is still out: count it again, leaving the peak as it was. */

@@ -684,8 +684,7 @@ static bool add_chunk(rmm__so_t *so, void *bag, uintptr_t base, size_t size)
   rmm__heap_note_t note = so->device ? rmm__note_heap_add((void *)base, size) : NULL;
   *chunk_at(so, id) = (rmm__so_chunk_t){base, size, note};
   so->chunk_count++;
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)base, size, NULL);
+  rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)base, size, NULL);
   return true;
 }
 
@@ -738,8 +737,7 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
   chunk_at(so, 0)->size += added;
   so->reserved += added;
   so->arrivals++;
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)end, added, NULL);
+  rmm__history_add(RMM__HISTORY_GROW, so->self, (void *)end, added, NULL);
   return true;
 }
 
@@ -1013,8 +1011,7 @@ rmm_status_t rmm__so_allocate(rmm__so_t *so, void **ptr, size_t size, size_t req
   rmm__usage_add(&so->usage, block.size);
   *ptr = (void *)block.addr;
   rmm__note_block_add(chunk_at(so, block.chunk)->note, *ptr, requested);
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_ALLOC, so->self, *ptr, requested, stream);
+  rmm__history_add(RMM__HISTORY_ALLOC, so->self, *ptr, requested, stream);
   return RMM_SUCCESS;
 }
 
@@ -1074,8 +1071,7 @@ rmm_status_t rmm__so_deallocate(rmm__so_t *so, void *ptr, size_t size, rmm_strea
     return status;
   }
   rmm__usage_sub(&so->usage, record.size);
-  if (rmm__history_active())
-    rmm__history_add(RMM__HISTORY_FREE, so->self, ptr, record.requested, stream);
+  rmm__history_add(RMM__HISTORY_FREE, so->self, ptr, record.requested, stream);
   return RMM_SUCCESS;
 }
 
@@ -1188,12 +1184,11 @@ rmm_status_t rmm__so_trim(rmm__so_t *so, size_t *released)
   size_t bytes = unmapped;
   for (size_t i = 0; i < gone_count; i++) {
     rmm__note_heap_remove(gone[i].note);
-    if (rmm__history_active())
-      rmm__history_add(RMM__HISTORY_TRIM, so->self, (void *)gone[i].base, gone[i].size, NULL);
+    rmm__history_add(RMM__HISTORY_TRIM, so->self, (void *)gone[i].base, gone[i].size, NULL);
     (void)rmm_deallocate(so->upstream, (void *)gone[i].base, gone[i].size, RMM_STREAM_DEFAULT);
     bytes += gone[i].size;
   }
-  if (unmapped != 0 && rmm__history_active())
+  if (unmapped != 0)
     rmm__history_add(RMM__HISTORY_TRIM, so->self, (void *)(rmm__vmm_base(so->vmm) + rmm__so_reserved(so)), unmapped,
                      NULL);
   free(gone);
