@@ -62,6 +62,7 @@ struct rmm__snapshot {
   vec_t allocations; /* allocation_t */
   vec_t frames;      /* void * */
   bool failed;       /* host memory ran out: the description is incomplete */
+  bool no_blocks;    /* RMM_SNAPSHOT_NO_BLOCKS: blocks are not collected */
 };
 
 /* Appends `count` items of `size` bytes; false when host memory runs out. */
@@ -102,6 +103,8 @@ void rmm__snapshot_chunk(rmm__snapshot_t *s, const void *base, size_t size, int 
 void rmm__snapshot_block(rmm__snapshot_t *s, const void *addr, size_t size, size_t requested, bool allocated,
                          rmm_stream_t stream)
 {
+  if (s->no_blocks)
+    return;
   block_t block = {.addr = (uintptr_t)addr,
                    .size = size,
                    .requested = requested,
@@ -225,11 +228,10 @@ static bool describe(walk_t *w, unsigned flags)
     if (e->mr->impl->snapshot == NULL)
       continue;
     e->described = true;
+    e->snap.no_blocks = (flags & RMM_SNAPSHOT_NO_BLOCKS) != 0;
     e->mr->impl->snapshot(e->mr->state, &e->snap);
     if (e->snap.failed)
       return false;
-    if (flags & RMM_SNAPSHOT_NO_BLOCKS)
-      e->snap.blocks.count = 0;
     sort(&e->snap.chunks, sizeof(chunk_t), by_base);
     sort(&e->snap.blocks, sizeof(block_t), by_block_addr);
   }
@@ -347,7 +349,10 @@ static void put_block(out_t *o, const block_t *b)
   put(o, "}");
 }
 
-/* The chunks, each with the blocks inside it; blocks in no chunk go to "unplaced_blocks". */
+/*
+ * The chunks, each with the blocks inside it; blocks in no chunk go to
+ * "unplaced_blocks". Both are sorted by address, so one pass places every block.
+ */
 static void put_chunks(out_t *o, const rmm__snapshot_t *s)
 {
   const chunk_t *chunks = s->chunks.items;
@@ -358,13 +363,13 @@ static void put_chunks(out_t *o, const rmm__snapshot_t *s)
     return;
   }
   put(o, ",\n     \"chunks\": [");
+  size_t b = 0;
   for (size_t c = 0; c < s->chunks.count; c++) {
     put(o, "%s\n      {\"address\": %" PRIuPTR ", \"size\": %zu, \"device\": %d, \"blocks\": [", c ? "," : "",
         chunks[c].base, chunks[c].size, chunks[c].device);
-    size_t written = 0;
-    for (size_t b = 0; b < s->blocks.count; b++) {
-      if (blocks[b].addr < chunks[c].base || blocks[b].addr - chunks[c].base >= chunks[c].size || placed[b])
-        continue;
+    while (b < s->blocks.count && blocks[b].addr < chunks[c].base)
+      b++;
+    for (size_t written = 0; b < s->blocks.count && blocks[b].addr - chunks[c].base < chunks[c].size; b++) {
       placed[b] = true;
       put(o, "%s\n        ", written++ ? "," : "");
       put_block(o, &blocks[b]);
@@ -373,7 +378,7 @@ static void put_chunks(out_t *o, const rmm__snapshot_t *s)
   }
   put(o, "]");
   size_t unplaced = 0;
-  for (size_t b = 0; b < s->blocks.count; b++) {
+  for (b = 0; b < s->blocks.count; b++) {
     if (placed[b])
       continue;
     put(o, "%s\n      ", unplaced++ ? "," : ",\n     \"unplaced_blocks\": [");
