@@ -334,18 +334,33 @@ static rmm_status_t insert_bin(binning_t *state, size_t size, rmm_resource_t *bi
 
 /*
  * Whether a request to `from` can come back to `target`: through upstreams, and
- * through the bins of binning resources, the only links that change after creation.
- * A bin that reaches its own binning resource would recurse until the stack overflows.
+ * through the resources each one holds besides (the .visit hook: a binning resource's
+ * bins), the only links that change after creation. A bin that reaches its own binning
+ * resource would recurse until the stack overflows.
  */
+static bool reaches(const rmm_resource_t *from, const rmm_resource_t *target);
+
+typedef struct reach {
+  const rmm_resource_t *target;
+  bool found;
+} reach_t;
+
+static void visit_reaches(rmm_resource_t *held, void *raw)
+{
+  reach_t *reach = raw;
+  reach->found = reach->found || reaches(held, reach->target);
+}
+
 static bool reaches(const rmm_resource_t *from, const rmm_resource_t *target)
 {
   for (const rmm_resource_t *mr = from; mr != NULL; mr = rmm_resource_upstream(mr)) {
     if (mr == target)
       return true;
-    const binning_t *state = rmm__resource_state(mr, &binning_impl);
-    for (size_t i = 0; state != NULL && i < state->bin_count; i++)
-      if (reaches(state->bins[i].mr, target))
-        return true;
+    reach_t reach = {target, false};
+    if (mr->impl->visit != NULL)
+      mr->impl->visit(mr->state, visit_reaches, &reach);
+    if (reach.found)
+      return true;
   }
   return false;
 }
