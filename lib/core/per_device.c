@@ -96,13 +96,26 @@ static rmm_resource_t *build_default(int device, rmm_status_t *status)
   return winner;
 }
 
+/* The device's resource, its default built on first use; the status and message on failure. */
+static rmm_status_t get_resource(const char *caller, int device, rmm_resource_t **out)
+{
+  *out = NULL;
+  rmm_status_t status = check_device(caller, device);
+  if (status != RMM_SUCCESS)
+    return status;
+  *out = lookup(device);
+  if (*out == NULL)
+    *out = build_default(device, &status);
+  if (*out == NULL && status == RMM_SUCCESS)
+    status = rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "device %d: no default resource", device);
+  return status;
+}
+
 RMM_API rmm_resource_t *rmm_get_per_device_resource(int device)
 {
-  if (check_device("rmm_get_per_device_resource", device) != RMM_SUCCESS)
-    return NULL;
-  rmm_resource_t *mr = lookup(device);
-  rmm_status_t status;
-  return mr != NULL ? mr : build_default(device, &status);
+  rmm_resource_t *mr;
+  (void)get_resource("rmm_get_per_device_resource", device, &mr);
+  return mr;
 }
 
 RMM_API rmm_status_t rmm_set_per_device_resource(int device, rmm_resource_t *mr)
@@ -122,34 +135,22 @@ RMM_API rmm_status_t rmm_set_per_device_resource(int device, rmm_resource_t *mr)
 rmm_status_t rmm__acquire_current_device_resource(rmm_resource_t **out)
 {
   int device = rmm__cuda_current_device();
-  rmm_status_t status = check_device("rmm_get_current_device_resource", device);
-  *out = NULL;
-  while (status == RMM_SUCCESS) {
+  for (;;) {
+    /* get_resource returns a table entry, which a concurrent set may replace: retain under the lock. */
+    rmm_status_t status = get_resource("rmm_get_current_device_resource", device, out);
+    if (status != RMM_SUCCESS)
+      return status;
     pthread_mutex_lock(&table_lock);
     *out = rmm_resource_retain(table[device]);
     pthread_mutex_unlock(&table_lock);
     if (*out != NULL)
       return RMM_SUCCESS;
-    /* build_default returns a table entry, which a concurrent set may replace: retain under the lock, again. */
-    if (build_default(device, &status) == NULL && status == RMM_SUCCESS)
-      status = rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "device %d: no default resource", device);
   }
-  return status;
 }
 
 rmm_status_t rmm__get_current_device_resource(rmm_resource_t **out)
 {
-  int device = rmm__cuda_current_device();
-  rmm_status_t status = check_device("rmm_get_current_device_resource", device);
-  *out = NULL;
-  if (status != RMM_SUCCESS)
-    return status;
-  *out = lookup(device);
-  if (*out == NULL)
-    *out = build_default(device, &status);
-  if (*out == NULL && status == RMM_SUCCESS)
-    status = rmm__fail(RMM_ERROR_INVALID_ARGUMENT, "device %d: no default resource", device);
-  return status;
+  return get_resource("rmm_get_current_device_resource", rmm__cuda_current_device(), out);
 }
 
 RMM_API rmm_resource_t *rmm_get_current_device_resource(void)
