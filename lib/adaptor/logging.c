@@ -144,19 +144,9 @@ static rmm_status_t logging_new(const char *function, rmm_resource_t *upstream, 
   bool owns_file = file_name != NULL;
   logging_t *lg = calloc(1, sizeof *lg);
   char *name = owns_file ? strdup(file_name) : NULL;
-  if (lg == NULL || (owns_file && name == NULL)) {
-    free(lg);
-    free(name);
-    if (owns_file)
-      fclose(file);
-    return rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory for the adaptor", function);
-  }
-  lg->upstream = upstream;
-  lg->file = file;
-  lg->file_name = name;
-  lg->owns_file = owns_file;
-  lg->auto_flush = auto_flush;
-  rmm_status_t status = rmm__mutex_init(function, &lg->lock);
+  rmm_status_t status = lg == NULL || (owns_file && name == NULL)
+                            ? rmm__fail(RMM_ERROR_BAD_ALLOC, "%s: no host memory for the adaptor", function)
+                            : rmm__mutex_init(function, &lg->lock);
   if (status != RMM_SUCCESS) {
     free(lg);
     free(name);
@@ -164,6 +154,11 @@ static rmm_status_t logging_new(const char *function, rmm_resource_t *upstream, 
       fclose(file);
     return status;
   }
+  lg->upstream = upstream;
+  lg->file = file;
+  lg->file_name = name;
+  lg->owns_file = owns_file;
+  lg->auto_flush = auto_flush;
 
   if (fputs(header, file) < 0 || (auto_flush && fflush(file) != 0))
     status = rmm__fail(RMM_ERROR_IO, "%s: cannot write the log header to %s", function,
