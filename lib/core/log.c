@@ -127,8 +127,7 @@ void rmm__log_write(rmm_log_level_t level, const char *fmt, ...)
     fprintf(out, "[%6ld][%02d:%02d:%02d.%06ld][%-8s] %s\n", thread, local.tm_hour, local.tm_min, local.tm_sec,
             (long)now.tv_usec, level_names[level], text);
     /* By default each line is flushed: the log is read most when a program dies. */
-    int threshold = atomic_load(&flush_level);
-    if (threshold != RMM_LOG_OFF && (int)level >= threshold)
+    if ((int)level >= atomic_load(&flush_level))
       fflush(out);
   }
   pthread_mutex_unlock(&sink_lock);

@@ -153,7 +153,6 @@ typedef struct entry {
   size_t upstream; /* index, SIZE_MAX for none */
   vec_t held;      /* size_t indices of the resources it holds besides the upstream */
   rmm_resource_stats_t stats;
-  bool described; /* the family has the snapshot operation */
   rmm__snapshot_t snap;
 } entry_t;
 
@@ -227,7 +226,6 @@ static bool describe(walk_t *w, unsigned flags)
     (void)rmm_resource_get_stats(e->mr, &e->stats);
     if (e->mr->impl->snapshot == NULL)
       continue;
-    e->described = true;
     e->snap.no_blocks = (flags & RMM_SNAPSHOT_NO_BLOCKS) != 0;
     e->mr->impl->snapshot(e->mr->state, &e->snap);
     if (e->snap.failed)
@@ -418,7 +416,7 @@ static void put_resource(out_t *o, const walk_t *w, size_t i)
     put(o, "%s%zu", h ? ", " : "", ((const size_t *)e->held.items)[h]);
   put(o, "],\n     \"stats\": ");
   put_stats(o, &e->stats);
-  if (e->described && (e->snap.chunks.count != 0 || e->snap.allocations.count == 0))
+  if (e->mr->impl->snapshot != NULL && (e->snap.chunks.count != 0 || e->snap.allocations.count == 0))
     put_chunks(o, &e->snap);
   if (e->snap.allocations.count != 0)
     put_allocations(o, &e->snap);
