@@ -367,6 +367,8 @@ static void install_memory(arena_state_t *state, void **memory)
     return;
   state->memory = *memory;
   atomic_store_explicit(&state->released, false, memory_order_relaxed);
+  state->note = state->device ? rmm__note_heap_add(state->memory, state->size) : NULL;
+  rmm__history_add(RMM__HISTORY_GROW, state->self, state->memory, state->size, RMM_STREAM_DEFAULT);
   RMM_LOG(RMM_LOG_DEBUG, "arena: took the global arena again at %p", *memory);
   *memory = NULL;
 }
@@ -658,18 +660,24 @@ static rmm_status_t arena_trim(void *raw, size_t *released)
       rmm__arena_spans_all_free(&state->spans)) {
     memory = state->memory;
     atomic_store_explicit(&state->released, true, memory_order_relaxed);
+    rmm__note_heap_remove(state->note);
+    state->note = NULL;
   }
   pthread_mutex_unlock(&state->global_lock);
   if (memory == NULL)
     return status;
   status = rmm_deallocate(state->upstream, memory, state->size, RMM_STREAM_DEFAULT);
   if (status != RMM_SUCCESS) {
-    /* The upstream kept it: the arena still holds the memory. */
+    /* The upstream kept it: the arena still holds the memory, unless it was taken again meanwhile. */
     pthread_mutex_lock(&state->global_lock);
-    atomic_store_explicit(&state->released, false, memory_order_relaxed);
+    if (atomic_load_explicit(&state->released, memory_order_relaxed)) {
+      atomic_store_explicit(&state->released, false, memory_order_relaxed);
+      state->note = state->device ? rmm__note_heap_add(memory, state->size) : NULL;
+    }
     pthread_mutex_unlock(&state->global_lock);
     return status;
   }
+  rmm__history_add(RMM__HISTORY_TRIM, state->self, memory, state->size, RMM_STREAM_DEFAULT);
   *released += state->size;
   rmm__reclaim_count(&state->reclaim.bytes_trimmed, state->size);
   RMM_LOG(RMM_LOG_DEBUG, "arena: trimmed: returned the global arena at %p to the upstream", memory);

@@ -40,14 +40,17 @@ static void describe_global(const arena_spans_t *spans, rmm__snapshot_t *snap)
 void rmm__arena_snapshot(const void *raw, rmm__snapshot_t *snap)
 {
   arena_state_t *state = (arena_state_t *)raw;
-  rmm__snapshot_chunk(snap, state->memory, state->size, state->device_id);
   pthread_mutex_lock(&state->arenas_lock);
   for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
     pthread_mutex_lock(&arena->lock);
   pthread_mutex_lock(&state->global_lock);
-  for (const arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
-    describe_arena(arena, snap);
-  describe_global(&state->spans, snap);
+  /* After a trim the arena holds no memory until the next allocation takes it again. */
+  if (!atomic_load_explicit(&state->released, memory_order_relaxed)) {
+    rmm__snapshot_chunk(snap, state->memory, state->size, state->device_id);
+    for (const arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
+      describe_arena(arena, snap);
+    describe_global(&state->spans, snap);
+  }
   pthread_mutex_unlock(&state->global_lock);
   for (arena_t *arena = state->arenas; arena != NULL; arena = arena->next)
     pthread_mutex_unlock(&arena->lock);

@@ -277,6 +277,32 @@ START_TEST(history_records_growth_and_failure)
 }
 END_TEST
 
+/* An arena trimmed whole gives its chunk back: the snapshot shows none, the history a trim and a grow. */
+START_TEST(arena_trim_and_take_again)
+{
+  RMM_CK(rmm_history_enable(16));
+  rmm_resource_t *arena = new_arena(MiB);
+  void *p;
+  RMM_CK(rmm_allocate(arena, &p, 4 * KiB, STREAM(1)));
+  RMM_CK(rmm_deallocate(arena, p, 4 * KiB, STREAM(1)));
+  size_t released = 0;
+  RMM_CK(rmm_resource_trim(arena, &released));
+  ck_assert_uint_eq(released, MiB);
+  char *text = snapshot_text(arena, NULL);
+  ck_assert_uint_eq(count_of(text, "\"device\": "), 0);
+  ck_assert_uint_eq(count_of(text, "\"action\": \"trim\""), 1);
+  free(text);
+  RMM_CK(rmm_allocate(arena, &p, 4 * KiB, STREAM(1)));
+  text = snapshot_text(arena, NULL);
+  ck_assert_uint_eq(count_of(text, "\"device\": "), 1);
+  ck_assert_uint_eq(count_of(text, "\"action\": \"grow\""), 2);
+  free(text);
+  RMM_CK(rmm_deallocate(arena, p, 4 * KiB, STREAM(1)));
+  rmm_resource_release(arena);
+  rmm_history_disable();
+}
+END_TEST
+
 /* ---- out-of-memory reports ---- */
 
 static void temp_path(char *path, size_t size, const char *name)
@@ -438,6 +464,7 @@ int main(void)
   tcase_add_test(tc, oom_dump_per_resource);
   tcase_add_test(tc, binning_direct_history_and_oom_dump);
   tcase_add_test(tc, binning_over_a_pool_reports_once);
+  tcase_add_test(tc, arena_trim_and_take_again);
   tcase_add_test(tc, bad_arguments);
   suite_add_tcase(suite, tc);
   return rmm_test_run(suite);
