@@ -182,6 +182,23 @@ def test_creation_needs_no_capacity_query(host_mr, monkeypatch):
     assert (unrounded.size, unrounded.capacity()) == (20, 32)
     assert (copied.size, copied.capacity()) == (5, 16)
 
+
+def test_copy_from_a_pointer_is_queued_not_waited_for(host_mr, monkeypatch):
+    # rmm_device_buffer_write waits for its stream; upstream's constructor and copy()
+    # only queue the copy (and wait on a default stream alone).
+    source = rmm.DeviceBuffer.to_device(b"abcdefgh", mr=host_mr)
+
+    def waits(*args):
+        raise AssertionError("rmm_device_buffer_write called for a copy")
+
+    with monkeypatch.context() as m:
+        m.setattr(lib, "rmm_device_buffer_write", waits)
+        from_pointer = rmm.DeviceBuffer(size=5, ptr=source.ptr, mr=host_mr)
+        copied = source.copy()
+    assert from_pointer.tobytes() == b"abcde"
+    assert copied.tobytes() == b"abcdefgh"
+
+
 def test_cuda_array_interface(host_mr):
     buf = rmm.DeviceBuffer.to_device(b"x" * 33, mr=host_mr)
     cai = buf.__cuda_array_interface__

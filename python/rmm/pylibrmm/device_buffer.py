@@ -109,7 +109,9 @@ class DeviceBuffer:
         if size != request_size(size):
             lib.rmm_device_buffer_resize(handle, size, stream.handle)
         if address and size:
-            lib.rmm_device_buffer_write(handle, 0, address, size, stream.handle)
+            # Queued on the stream, as upstream's constructor: only a default stream waits.
+            lib.rmm_memory_copy(lib.rmm_device_buffer_data(handle), address, size, stream.handle)
+            _finish_copy(stream)
 
     def _adopt(self, handle, mr, stream):
         self._handle = handle
