@@ -390,6 +390,16 @@ static size_t usable_cpus(void)
 
 static size_t owner(const replay_t *rp, size_t event) { return rp->events[event].thread % rp->workers; }
 
+/* Tells the CPU that this thread spins, so that it yields the core's resources and reads the turn less eagerly. */
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 /* Wakes worker `w` when it sleeps; a system call only then. */
 static void wake(replay_t *rp, size_t w)
 {
@@ -412,8 +422,11 @@ static bool wait_turn(replay_t *rp, size_t self, size_t event)
     if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
       return false;
     if (next + 1 == event || rp->spin_all) {
+      /* Pausing helps only a spinner with a CPU of its own; the other must give the CPU back soon. */
       if (spins > SPINS_BEFORE_YIELD)
         sched_yield();
+      else if (rp->spin_all)
+        relax();
       continue;
     }
     atomic_store(&rp->sleeping[self], true);
@@ -429,9 +442,9 @@ static bool wait_turn(replay_t *rp, size_t self, size_t event)
 
 /*
  * A worker: waits for each of its events' turn in the log's order, plays it, and hands
- * the turn on. Before playing it wakes the worker of the following event, so that the
- * wake-up overlaps the play and the handoff itself is one store that a spinning thread
- * sees. Only the workers of adjacent events meet: no lock that every thread queues on.
+ * the turn on. Before playing it wakes the worker of the following event (none sleeps
+ * when all spin), so that the wake-up overlaps the play and the handoff itself is one
+ * store that a spinning thread sees. Only the workers of adjacent events meet: no lock that every thread queues on.
  */
 static void *worker_main(void *arg)
 {
@@ -440,7 +453,7 @@ static void *worker_main(void *arg)
   for (size_t i = rp->first[w->index]; i < rp->count; i = rp->following[i]) {
     if (!wait_turn(rp, w->index, i))
       return NULL;
-    if (i + 1 < rp->count && owner(rp, i + 1) != w->index)
+    if (!rp->spin_all && i + 1 < rp->count && owner(rp, i + 1) != w->index)
       wake(rp, owner(rp, i + 1));
     run_event(rp, i);
     atomic_store(&rp->next, i + 1); /* seq_cst: ordered against the sleeping flags */
