@@ -130,20 +130,30 @@ static double value_of(const sample_t *s, series_t series)
   return series == IN_USE ? (double)s->in_use : series == FOOTPRINT ? (double)s->footprint : s->fragmentation;
 }
 
-/* One polyline, one point per sample (an unknown fragmentation is drawn as 0). */
+/* A fragmentation below 0 is unknown: no free block, or a resource that cannot tell. */
+static bool known(const sample_t *s, series_t series) { return series != FRAGMENTATION || s->fragmentation >= 0; }
+
+/*
+ * One polyline, one point per sample whose value is known: an unknown fragmentation is
+ * left out rather than drawn as 0, which would read as no fragmentation at all.
+ */
 static void polyline(FILE *out, const rmm__plot_t *plot, series_t series, const char *id, const char *colour,
                      double top, double height, double maximum)
 {
+  size_t points = 0;
+  for (size_t i = 0; i < plot->count; i++)
+    points += known(&plot->samples[i], series);
   fprintf(out,
           "<polyline id=\"%s\" class=\"series\" data-samples=\"%zu\" fill=\"none\" stroke=\"%s\" "
           "stroke-width=\"1.5\" points=\"",
-          id, plot->count, colour);
+          id, points, colour);
+  const char *separator = "";
   for (size_t i = 0; i < plot->count; i++) {
-    double value = value_of(&plot->samples[i], series);
-    if (value < 0)
-      value = 0;
-    fprintf(out, "%s%.1f,%.1f", i ? " " : "", x_of(plot, plot->samples[i].index),
-            top + height - height * value / maximum);
+    if (!known(&plot->samples[i], series))
+      continue;
+    fprintf(out, "%s%.1f,%.1f", separator, x_of(plot, plot->samples[i].index),
+            top + height - height * value_of(&plot->samples[i], series) / maximum);
+    separator = " ";
   }
   fprintf(out, "\"/>\n");
 }
@@ -220,7 +230,7 @@ bool rmm__plot_write(const rmm__plot_t *plot, const char *path, const char *titl
   double frag_top = TOP + BYTES_HEIGHT + GAP;
   axes(out, frag_top, FRAG_HEIGHT, percent);
   polyline(out, plot, FRAGMENTATION, "fragmentation", "#2ca02c", frag_top, FRAG_HEIGHT, 1.0);
-  legend(out, LEFT + 10, frag_top - 8, "#2ca02c", "fragmentation (1 - largest free block / free bytes)");
+  legend(out, LEFT + 10, frag_top - 8, "#2ca02c", "fragmentation (1 - largest free block / free bytes; none drawn where unknown)");
   event_ticks(out, plot, frag_top + FRAG_HEIGHT);
   fprintf(out, "</svg>\n");
   bool ok = !ferror(out);

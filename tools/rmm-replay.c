@@ -82,7 +82,8 @@ static const char *program = "rmm-replay";
 static void usage(FILE *out)
 {
   fprintf(out,
-          "usage: %s --resource SPEC [--simulate SIZE] [--threads per-log|1] [--progress] LOG.csv\n"
+          "usage: %s --resource SPEC [--simulate SIZE] [--threads per-log|1] [--progress]\n"
+          "       [--plot FILE] [--snapshot FILE] LOG.csv\n"
           "Replays an allocation log (Thread,Time,Action,Pointer,Size,Stream) against a resource spec.\n"
           "  -r, --resource SPEC   the resource stack, e.g. 'pool(cuda, 50%%)' (see rmm_resource_from_spec(3))\n"
           "  -s, --simulate SIZE   every leaf of the spec is one simulated resource of SIZE bytes,\n"

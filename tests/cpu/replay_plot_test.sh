@@ -58,6 +58,13 @@ cat "$work/series"
   fail "replay of the long log: $(cat "$work/out")"
 check_plot "$work/long.svg" 834
 
+# A leaf knows no free blocks: its fragmentation is unknown and drawn nowhere, not as 0.
+"$replay" --resource cuda --simulate 64MiB --plot "$work/leaf.svg" "$example" >"$work/out" 2>&1 ||
+  fail "replay of a leaf with --plot: $(cat "$work/out")"
+series "$work/leaf.svg" >"$work/leaf-series"
+grep -q "^in-use $rows $rows\$" "$work/leaf-series" || fail "the leaf's in-use series: $(cat "$work/leaf-series")"
+grep -q '^fragmentation 0 0$' "$work/leaf-series" || fail "the leaf's unknown fragmentation was drawn: $(cat "$work/leaf-series")"
+
 # The snapshot at the log's peak: JSON with the arena's chunk and its live blocks.
 grep -q '"format": "librmm-snapshot"' "$work/snap.json" || fail "--snapshot wrote no snapshot"
 grep -q '"name": "arena"' "$work/snap.json" || fail "--snapshot lacks the arena"
