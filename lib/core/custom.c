@@ -30,7 +30,7 @@ static rmm_status_t callback_failed(const custom_t *custom, const char *verb, rm
                                     unsigned long failures_before)
 {
   const char *name = custom->name != NULL ? custom->name : custom_name;
-  bool known = status > RMM_SUCCESS && status <= RMM_ERROR_IO;
+  bool known = rmm__is_error_status(status);
   rmm_status_t reported = known ? status : RMM_ERROR_BAD_ALLOC;
   if (rmm__fail_count() != failures_before)
     return rmm__fail(reported, "%s: %s of %zu bytes failed: %s", name, verb, bytes, rmm_last_error_message());

@@ -14,25 +14,25 @@ static _Thread_local char last_message[MESSAGE_CAPACITY];
 static _Thread_local int last_cuda_error;
 static _Thread_local unsigned long fail_count;
 
+/* Every status's text, indexed by its value: the one list of what is an rmm_status_t. */
+static const char *const status_texts[] = {
+    [RMM_SUCCESS] = "success",
+    [RMM_ERROR_INVALID_ARGUMENT] = "invalid argument",
+    [RMM_ERROR_OUT_OF_MEMORY] = "out of memory",
+    [RMM_ERROR_BAD_ALLOC] = "bad allocation",
+    [RMM_ERROR_CUDA] = "CUDA error",
+    [RMM_ERROR_NOT_SUPPORTED] = "not supported",
+    [RMM_ERROR_IO] = "I/O error",
+};
+
+bool rmm__is_error_status(rmm_status_t status)
+{
+  return (unsigned)status < sizeof status_texts / sizeof status_texts[0] && status != RMM_SUCCESS;
+}
+
 RMM_API const char *rmm_status_string(rmm_status_t status)
 {
-  switch (status) {
-  case RMM_SUCCESS:
-    return "success";
-  case RMM_ERROR_INVALID_ARGUMENT:
-    return "invalid argument";
-  case RMM_ERROR_OUT_OF_MEMORY:
-    return "out of memory";
-  case RMM_ERROR_BAD_ALLOC:
-    return "bad allocation";
-  case RMM_ERROR_CUDA:
-    return "CUDA error";
-  case RMM_ERROR_NOT_SUPPORTED:
-    return "not supported";
-  case RMM_ERROR_IO:
-    return "I/O error";
-  }
-  return "unknown status";
+  return status == RMM_SUCCESS || rmm__is_error_status(status) ? status_texts[status] : "unknown status";
 }
 
 RMM_API const char *rmm_last_error_message(void) { return last_message; }

@@ -5,12 +5,17 @@
 #ifndef RMM_CORE_ERROR_H
 #define RMM_CORE_ERROR_H
 
+#include <stdbool.h>
+
 #include <rmm/common.h>
 
 #define RMM_FORMAT(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 
 /* Sets the thread's message to the formatted text, logs it at debug level, returns `status`. */
 rmm_status_t rmm__fail(rmm_status_t status, const char *fmt, ...) RMM_FORMAT(2, 3);
+
+/* Whether `status` is one of rmm_status_t's failures (a caller's callback may return anything). */
+bool rmm__is_error_status(rmm_status_t status);
 
 /*
  * How many failures this thread has recorded. Around a call into code that may or may

@@ -322,6 +322,13 @@ START_TEST(custom_failure_sets_its_own_message)
   fake.status = (rmm_status_t)42;
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_BAD_ALLOC);
   RMM_CK_MESSAGE_HAS("status 42, which is no rmm_status_t");
+  fake.status = (rmm_status_t)-1;
+  RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_BAD_ALLOC);
+  RMM_CK_MESSAGE_HAS("status -1, which is no rmm_status_t");
+  /* The last status there is passes through as itself. */
+  fake.status = RMM_ERROR_IO;
+  RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_IO);
+  RMM_CK_MESSAGE_HAS("fake: allocate of 10 bytes failed (I/O error)");
   /* The callback's own message is kept, whole: the new message is formatted from the old. */
   fake.nested = true;
   RMM_CK_STATUS(rmm_allocate(mr, &ptr, 10, NULL), RMM_ERROR_INVALID_ARGUMENT);
