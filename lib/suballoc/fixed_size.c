@@ -80,9 +80,18 @@ static bool stack_add_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size
   return true;
 }
 
-static bool stack_remove_chunk(const rmm__so_t *so, void *bag, uintptr_t base, size_t size)
+/* One pass over the stack for every chunk: chunk by chunk, trim would walk it once per chunk. */
+static bool stack_remove_free_chunks(const rmm__so_t *so, void *bag, const rmm__so_chunk_t *chunks, uint32_t count,
+                                     bool *removed)
 {
-  return rmm__ds_block_stack_remove_range(bag, base, size, size / fixed_of(so)->block_size);
+  size_t *blocks_per_chunk = malloc((count != 0 ? count : 1) * sizeof *blocks_per_chunk);
+  if (blocks_per_chunk == NULL)
+    return false;
+  for (uint32_t id = 0; id < count; id++)
+    blocks_per_chunk[id] = chunks[id].size / fixed_of(so)->block_size;
+  bool ok = rmm__ds_block_stack_remove_whole_chunks(bag, blocks_per_chunk, count, removed);
+  free(blocks_per_chunk);
+  return ok;
 }
 
 /* Always one more batch: blocks of one size need no geometric growth to stay few chunks. */
@@ -121,7 +130,7 @@ static const rmm__so_family_t fixed_family = {
     .bag_largest = stack_largest,
     .bag_next = stack_next,
     .bag_add_chunk = stack_add_chunk,
-    .bag_remove_chunk = stack_remove_chunk,
+    .bag_remove_free_chunks = stack_remove_free_chunks,
     .chunk_size = fixed_chunk_size,
     .out_of_memory = fixed_out_of_memory,
 };

@@ -1135,19 +1135,48 @@ static size_t shrink_range(rmm__so_t *so)
   return 0;
 }
 
+/*
+ * Which chunks lie wholly in the clean bag, whose blocks then leave it, in `removed`
+ * (chunk_slots long); so->lock held. False when host memory ran out (nothing removed).
+ */
+static bool remove_free_chunks(rmm__so_t *so, bool *removed)
+{
+  if (so->family->bag_remove_free_chunks == NULL) {
+    for (uint32_t id = 0; id < so->chunk_slots; id++) {
+      const rmm__so_chunk_t *chunk = chunk_at(so, id);
+      removed[id] = chunk->size != 0 && so->family->bag_remove_chunk(so, so->clean, chunk->base, chunk->size);
+    }
+    return true;
+  }
+  rmm__so_chunk_t *chunks = malloc((so->chunk_slots != 0 ? so->chunk_slots : 1) * sizeof *chunks);
+  if (chunks == NULL)
+    return false;
+  for (uint32_t id = 0; id < so->chunk_slots; id++)
+    chunks[id] = *chunk_at(so, id);
+  bool ok = so->family->bag_remove_free_chunks(so, so->clean, chunks, so->chunk_slots, removed);
+  free(chunks);
+  return ok;
+}
+
 /* Wholly free chunks leave the clean bag; so->lock held. Returns them in `gone`. */
 static size_t collect_free_chunks(rmm__so_t *so, rmm__so_chunk_t *gone)
 {
+  bool *removed = malloc((so->chunk_slots != 0 ? so->chunk_slots : 1) * sizeof *removed);
+  if (removed == NULL || !remove_free_chunks(so, removed)) {
+    free(removed);
+    return 0;
+  }
   size_t count = 0;
   for (uint32_t id = 0; id < so->chunk_slots; id++) {
     rmm__so_chunk_t *chunk = chunk_at(so, id);
-    if (chunk->size == 0 || !so->family->bag_remove_chunk(so, so->clean, chunk->base, chunk->size))
+    if (!removed[id])
       continue;
     gone[count++] = *chunk;
     so->reserved -= chunk->size;
     so->chunk_count--;
     chunk->size = 0;
   }
+  free(removed);
   return count;
 }
 

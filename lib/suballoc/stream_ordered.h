@@ -44,6 +44,13 @@ typedef enum rmm__so_kind {
   RMM__SO_RETIRED,    /* a registered stream since unregistered: its last event is recorded */
 } rmm__so_kind_t;
 
+/* One chunk of upstream memory; size 0 marks a free slot. */
+typedef struct rmm__so_chunk {
+  uintptr_t base;
+  size_t size;
+  rmm__heap_note_t note; /* the chunk as a sanitizer heap; NULL without a tool */
+} rmm__so_chunk_t;
+
 /*
  * How a family keeps free blocks. A bag is bag_size bytes, owned by the layer; every
  * operation is called with the lock that guards the bag held, and none may call CUDA.
@@ -65,8 +72,14 @@ typedef struct rmm__so_family {
   bool (*bag_next)(const void *bag, uintptr_t *cursor, rmm__ds_free_block_t *out);
   /* Puts a new chunk's memory in the bag; false when host memory ran out (nothing changed). */
   bool (*bag_add_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk);
-  /* Removes a chunk's memory from the bag when all of it is there; false (nothing changed) otherwise. */
+  /* Removes a chunk's memory from the bag when all of it is there; false (nothing changed) otherwise.
+     Needed for a range (the tail it unmaps) and by families that leave bag_remove_free_chunks out. */
   bool (*bag_remove_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size);
+  /* Optional: what calling bag_remove_chunk on each of `count` chunks (size 0: an empty slot)
+     does, in one pass over the bag, `removed[id]` telling; false (nothing changed) when host
+     memory ran out. For bags where finding one chunk's blocks means walking them all. */
+  bool (*bag_remove_free_chunks)(const rmm__so_t *so, void *bag, const rmm__so_chunk_t *chunks, uint32_t count,
+                                 bool *removed);
   /* The highest addressed block, for a range that grows and shrinks at its end; optional. */
   bool (*bag_last)(const void *bag, rmm__ds_free_block_t *out);
   /* How much to ask the upstream for when `size` bytes are missing and `room` may still be had. */
@@ -87,13 +100,6 @@ typedef struct rmm__so_list {
   unsigned pins;        /* calls outside the lock that use stream or event: no retiring or reuse until 0 */
   bool sealing;         /* being retired: its blocks are not taken until its last event is recorded */
 } rmm__so_list_t;
-
-/* One chunk of upstream memory; size 0 marks a free slot. */
-typedef struct rmm__so_chunk {
-  uintptr_t base;
-  size_t size;
-  rmm__heap_note_t note; /* the chunk as a sanitizer heap; NULL without a tool */
-} rmm__so_chunk_t;
 
 enum { RMM__SO_SHARDS = 64, RMM__SO_CHUNK_PAGE = 256, RMM__SO_CHUNK_PAGES = 1024 };
 

@@ -10,6 +10,7 @@
 
 #include "common/ds_check.h"
 #include "suballoc/ds/block_index.h"
+#include "suballoc/ds/block_stack.h"
 #include "suballoc/ds/free_set.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -840,6 +841,37 @@ START_TEST(bi_randomized) {
 }
 END_TEST
 
+/* ---- block stack --------------------------------------------------------- */
+
+/*
+ * Chunks 0 and 2 are wholly on the stack, chunk 1 lacks a block, slot 3 is empty and a
+ * block of a chunk past the table is kept: one pass removes exactly chunks 0 and 2.
+ */
+START_TEST(bs_remove_whole_chunks) {
+  enum { CHUNKS = 4 };
+  static const size_t blocks_per_chunk[CHUNKS] = {4, 2, 3, 0};
+  rmm__ds_block_stack_t s;
+  rmm__ds_block_stack_init(&s);
+  CHECK(rmm__ds_block_stack_reserve(&s, 16));
+  for (uint32_t id = 0; id < CHUNKS; id++)
+    for (size_t i = 0; i < blocks_per_chunk[id]; i++)
+      if (!(id == 1 && i == 0))
+        rmm__ds_block_stack_push(&s, (rmm__ds_free_block_t){BASE + (id * 8 + i) * G, G, id});
+  rmm__ds_block_stack_push(&s, (rmm__ds_free_block_t){BASE + 100 * G, G, 7});
+  bool removed[CHUNKS];
+  CHECK(rmm__ds_block_stack_remove_whole_chunks(&s, blocks_per_chunk, CHUNKS, removed));
+  CHECK(removed[0] && !removed[1] && removed[2] && !removed[3]);
+  CHECK(s.count == 2);
+  rmm__ds_free_block_t b;
+  CHECK(rmm__ds_block_stack_pop(&s, &b) && b.chunk == 7 && b.addr == BASE + 100 * G);
+  CHECK(rmm__ds_block_stack_pop(&s, &b) && b.chunk == 1 && b.addr == BASE + 9 * G);
+  /* Nothing left to remove: every chunk stays. */
+  CHECK(rmm__ds_block_stack_remove_whole_chunks(&s, blocks_per_chunk, CHUNKS, removed));
+  CHECK(!removed[0] && !removed[1] && !removed[2] && !removed[3]);
+  rmm__ds_block_stack_fini(&s);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------- */
 
 static Suite *ds_suite(void) {
@@ -866,6 +898,10 @@ static Suite *ds_suite(void) {
   tcase_add_test(bi, bi_growth);
   tcase_add_loop_test(bi, bi_randomized, 0, 3);
   suite_add_tcase(suite, bi);
+
+  TCase *bs = tcase_create("block_stack");
+  tcase_add_test(bs, bs_remove_whole_chunks);
+  suite_add_tcase(suite, bs);
   return suite;
 }
 

@@ -5,6 +5,7 @@ TESTS += tests/cpu/ds_test
 VALGRIND_TESTS += tests/cpu/ds_test
 tests_cpu_ds_test_SOURCES = tests/cpu/ds_test.c \
 	lib/suballoc/ds/block_index.c lib/suballoc/ds/block_index.h \
+	lib/suballoc/ds/block_stack.c lib/suballoc/ds/block_stack.h \
 	lib/suballoc/ds/free_set.c lib/suballoc/ds/free_set.h
 tests_cpu_ds_test_CPPFLAGS = $(test_cppflags)
 tests_cpu_ds_test_LDFLAGS = $(test_ldflags)

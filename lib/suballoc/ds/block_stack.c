@@ -48,22 +48,24 @@ bool rmm__ds_block_stack_move_all(rmm__ds_block_stack_t *dst, rmm__ds_block_stac
   return true;
 }
 
-static bool in_range(const rmm__ds_free_block_t *block, uintptr_t base, size_t size)
+bool rmm__ds_block_stack_remove_whole_chunks(rmm__ds_block_stack_t *s, const size_t *blocks_per_chunk, uint32_t chunks,
+                                             bool *removed)
 {
-  return block->addr >= base && block->addr - base < size;
-}
-
-bool rmm__ds_block_stack_remove_range(rmm__ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected)
-{
-  size_t found = 0;
-  for (size_t i = 0; i < s->count; i++)
-    found += in_range(&s->blocks[i], base, size);
-  if (found != expected)
+  size_t *found = calloc(chunks != 0 ? chunks : 1, sizeof *found);
+  if (found == NULL)
     return false;
-  size_t kept = 0;
   for (size_t i = 0; i < s->count; i++)
-    if (!in_range(&s->blocks[i], base, size))
+    if (s->blocks[i].chunk < chunks)
+      found[s->blocks[i].chunk]++;
+  for (uint32_t id = 0; id < chunks; id++)
+    removed[id] = blocks_per_chunk[id] != 0 && found[id] == blocks_per_chunk[id];
+  free(found);
+  size_t kept = 0;
+  for (size_t i = 0; i < s->count; i++) {
+    uint32_t id = s->blocks[i].chunk;
+    if (id >= chunks || !removed[id])
       s->blocks[kept++] = s->blocks[i];
+  }
   s->count = kept;
   return true;
 }

@@ -47,10 +47,12 @@ bool rmm__ds_block_stack_pop(rmm__ds_block_stack_t *s, rmm__ds_free_block_t *out
 bool rmm__ds_block_stack_move_all(rmm__ds_block_stack_t *dst, rmm__ds_block_stack_t *src);
 
 /**
- * @brief Removes every block that lies in [`base`, `base` + `size`) when there are
- *        exactly `expected` of them (the whole chunk is free); else changes nothing.
- * @return whether the blocks were removed. O(n).
+ * @brief Removes the blocks of every chunk whose blocks are all on the stack, in one
+ *        pass: chunk `id` has `blocks_per_chunk[id]` blocks (0: no chunk), and
+ *        `removed[id]` (both `chunks` long) says whether its blocks were removed.
+ * @return false when host memory ran out (nothing changed). O(n + chunks).
  */
-bool rmm__ds_block_stack_remove_range(rmm__ds_block_stack_t *s, uintptr_t base, size_t size, size_t expected);
+bool rmm__ds_block_stack_remove_whole_chunks(rmm__ds_block_stack_t *s, const size_t *blocks_per_chunk, uint32_t chunks,
+                                             bool *removed);
 
 #endif
