@@ -338,25 +338,28 @@ static void give_back(arena_state_t *state, arena_span_t *collected)
 }
 
 /*
- * Memory for the global arena again, after a trim gave it back: taken from the upstream
- * with no lock held, installed by install_memory() under the global lock.
+ * The global arena's memory from the upstream, idle on every stream as RMM's
+ * allocate_sync, with no lock held. `again`: after a trim gave it back, when
+ * install_memory() then installs it under the global lock.
  */
-static rmm_status_t take_fresh_memory(arena_state_t *state, void **memory)
+static rmm_status_t take_upstream_memory(arena_state_t *state, bool again, void **memory)
 {
-  char size[RMM_BYTES_TEXT], reason[256];
   *memory = NULL;
   rmm_status_t status = rmm_allocate(state->upstream, memory, state->size, RMM_STREAM_DEFAULT);
-  if (status == RMM_SUCCESS && state->device)
+  bool allocated = status == RMM_SUCCESS;
+  if (allocated && state->device)
     status = rmm__cuda_stream_synchronize(RMM_STREAM_DEFAULT);
   if (status == RMM_SUCCESS)
     return RMM_SUCCESS;
+  char size[RMM_BYTES_TEXT], reason[256];
   snprintf(reason, sizeof reason, "%s", rmm_last_error_message());
-  (void)rmm_deallocate(state->upstream, *memory, state->size, RMM_STREAM_DEFAULT);
+  if (allocated)
+    (void)rmm_deallocate(state->upstream, *memory, state->size, RMM_STREAM_DEFAULT);
   *memory = NULL;
-  if (status == RMM_ERROR_OUT_OF_MEMORY)
+  if (again && status == RMM_ERROR_OUT_OF_MEMORY)
     rmm__reclaim_count(&state->reclaim.oom_failures, 1);
-  return rmm__fail(status, "arena: the upstream cannot provide the arena (%s) again after a trim: %s",
-                   rmm__format_bytes(state->size, size), reason);
+  return rmm__fail(status, "%s: the upstream cannot provide the arena (%s)%s: %s", again ? "arena" : "rmm_arena_create",
+                   rmm__format_bytes(state->size, size), again ? " again after a trim" : "", reason);
 }
 
 /* Makes `*memory` the global arena if it is still given back, and then sets *memory to NULL; global lock held. */
@@ -383,7 +386,7 @@ static void drop_memory(arena_state_t *state, void *memory)
 static rmm_status_t reacquire(arena_state_t *state)
 {
   void *memory;
-  rmm_status_t status = take_fresh_memory(state, &memory);
+  rmm_status_t status = take_upstream_memory(state, true, &memory);
   if (status != RMM_SUCCESS)
     return status;
   pthread_mutex_lock(&state->global_lock);
@@ -434,7 +437,7 @@ static rmm_status_t defragment_round(arena_state_t *state, arena_t *arena, size_
   void *fresh = NULL;
   rmm_status_t status = RMM_SUCCESS;
   if (atomic_load_explicit(&state->released, memory_order_relaxed))
-    status = take_fresh_memory(state, &fresh);
+    status = take_upstream_memory(state, true, &fresh);
   if (status != RMM_SUCCESS)
     return status;
   size_t collected_count = 0;
@@ -763,26 +766,6 @@ static rmm_status_t choose_size(size_t arena_size, bool device, const char *upst
   return RMM_SUCCESS;
 }
 
-/* Takes the global arena from the upstream, idle on every stream as RMM's allocate_sync. */
-static rmm_status_t take_memory(arena_state_t *state)
-{
-  char size[RMM_BYTES_TEXT], reason[256];
-  rmm_status_t status = rmm_allocate(state->upstream, &state->memory, state->size, RMM_STREAM_DEFAULT);
-  if (status != RMM_SUCCESS) {
-    snprintf(reason, sizeof reason, "%s", rmm_last_error_message());
-    return rmm__fail(status, "rmm_arena_create: the upstream cannot provide the arena (%s): %s",
-                     rmm__format_bytes(state->size, size), reason);
-  }
-  if (state->device) {
-    status = rmm__cuda_stream_synchronize(RMM_STREAM_DEFAULT);
-    if (status != RMM_SUCCESS) {
-      (void)rmm_deallocate(state->upstream, state->memory, state->size, RMM_STREAM_DEFAULT);
-      state->memory = NULL;
-    }
-  }
-  return status;
-}
-
 static arena_state_t *new_state(rmm_resource_t *upstream, size_t size, bool device, bool dump_log_on_failure)
 {
   arena_state_t *state = calloc(1, sizeof *state);
@@ -827,7 +810,7 @@ RMM_API rmm_status_t rmm_arena_create(rmm_resource_t *upstream, size_t arena_siz
   arena_state_t *state = new_state(up, size, device, dump_log_on_failure);
   if (state == NULL)
     return rmm__fail(RMM_ERROR_BAD_ALLOC, "rmm_arena_create: no host memory for the resource");
-  status = take_memory(state);
+  status = take_upstream_memory(state, false, &state->memory);
   if (status != RMM_SUCCESS) {
     free_state(state);
     return status;
