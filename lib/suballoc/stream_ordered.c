@@ -712,7 +712,7 @@ static size_t free_tail(const rmm__so_t *so, rmm__ds_free_block_t *tail)
 
 /*
  * How much to map for `size` bytes: what the request lacks beyond the free tail, but
- * at least 1/32 of what is mapped (between 2 and 64 MiB), so that the footprint stays
+ * at least 1/64 of what is mapped (between 2 and 64 MiB), so that the footprint stays
  * within a few percent of the peak in few steps, and small requests on two streams
  * find clean memory instead of taking each other's blocks. so->lock held.
  */
@@ -721,7 +721,7 @@ static size_t range_step(const rmm__so_t *so, size_t size)
   const size_t least = (size_t)2 << 20, most = (size_t)64 << 20;
   rmm__ds_free_block_t tail;
   size_t missing = size - free_tail(so, &tail);
-  size_t step = so->reserved / 32;
+  size_t step = so->reserved / 64;
   step = step < least ? least : step > most ? most : step;
   if (step < missing)
     step = missing;
@@ -920,6 +920,20 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
 }
 
 /*
+ * Whether the expandable range should grow before other streams' blocks are taken:
+ * while less than 1/16 of what is mapped is free, a theft finds little and costs the
+ * thief a wait on the donor's stream, where mapping a step is cheap and keeps the
+ * footprint within a few percent of what is in use. so->lock held.
+ */
+static bool short_of_slack(const rmm__so_t *so, size_t size)
+{
+  if (so->vmm == NULL || size > room(so))
+    return false;
+  size_t in_use = atomic_load_explicit(&so->usage.in_use, memory_order_relaxed);
+  return in_use >= so->reserved || so->reserved - in_use < so->reserved / 16;
+}
+
+/*
  * Every source in turn until one serves `size`: the clean bag, other streams, a new
  * chunk, and once, under pressure, a trim that gives wholly free chunks back before
  * trying again (B14, B16, B17). After any growth or theft by another thread the search
@@ -933,15 +947,18 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
   for (;;) {
     pthread_mutex_lock(&so->lock);
     uint64_t searched = so->arrivals;
+    bool grow_first = !retried && short_of_slack(so, size);
     pthread_mutex_unlock(&so->lock);
     rmm_status_t status = rounds == 0 ? RMM_SUCCESS : take_own(so, size, stream, block, &found);
     if (status != RMM_SUCCESS || found)
       return status;
     if (take_clean(so, size, block))
       return RMM_SUCCESS;
-    status = take_from_others(so, size, stream, block, &found);
-    if (status != RMM_SUCCESS || found)
-      return status;
+    if (!grow_first) {
+      status = take_from_others(so, size, stream, block, &found);
+      if (status != RMM_SUCCESS || found)
+        return status;
+    }
     bool at_maximum;
     status = grow(so, size, stream, searched, ++rounds < 8, block, &found, &at_maximum);
     if (status == RMM_SUCCESS) {

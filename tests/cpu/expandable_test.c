@@ -198,6 +198,49 @@ START_TEST(another_streams_free_memory_is_reused_before_failing)
 }
 END_TEST
 
+/*
+ * While under 1/16 of what is mapped is free, a stream short of memory maps more rather
+ * than wait on another stream's blocks; once more is free, it takes them.
+ */
+START_TEST(little_free_memory_grows_before_stealing)
+{
+  rmm_resource_t *mr = new_pool(0, 1024 * MIB);
+  enum { A_BLOCKS = 64 };
+  void *a[A_BLOCKS], *b[3];
+  for (int i = 0; i < A_BLOCKS; i++)
+    RMM_CK(rmm_allocate(mr, &a[i], MIB, STREAM_A));
+  size_t mapped = stats_of(mr).bytes_reserved;
+  ck_assert_uint_eq(mapped, A_BLOCKS * MIB);
+
+  /* One MiB free of 64: stream B grows the range instead of taking it. */
+  RMM_CK(rmm_deallocate(mr, a[0], MIB, STREAM_A));
+  RMM_CK(rmm_allocate(mr, &b[0], MIB, STREAM_B));
+  ck_assert_ptr_ne(b[0], a[0]);
+  ck_assert_uint_gt(stats_of(mr).bytes_reserved, mapped);
+  mapped = stats_of(mr).bytes_reserved;
+  /* The rest of that step (2 MiB, the least) serves B's next request. */
+  ck_assert_uint_eq(mapped, (A_BLOCKS + 2) * MIB);
+  RMM_CK(rmm_allocate(mr, &b[1], MIB, STREAM_B));
+  ck_assert_uint_eq(stats_of(mr).free_bytes, MIB);
+
+  /* Nine MiB free, above 1/16: B takes one of A's blocks and the range stays as it is. */
+  for (int i = 1; i < 9; i++)
+    RMM_CK(rmm_deallocate(mr, a[i], MIB, STREAM_A));
+  RMM_CK(rmm_allocate(mr, &b[2], MIB, STREAM_B));
+  ck_assert_uint_eq(stats_of(mr).bytes_reserved, mapped);
+  bool from_a = false;
+  for (int i = 0; i < 9; i++)
+    from_a |= b[2] == a[i];
+  ck_assert(from_a);
+
+  for (int i = 0; i < 3; i++)
+    RMM_CK(rmm_deallocate(mr, b[i], MIB, STREAM_B));
+  for (int i = 9; i < A_BLOCKS; i++)
+    RMM_CK(rmm_deallocate(mr, a[i], MIB, STREAM_A));
+  rmm_resource_release(mr);
+}
+END_TEST
+
 START_TEST(a_trimmed_reservation_can_be_mapped_again)
 {
   rmm_resource_t *mr = new_pool(0, 8 * MIB);
@@ -306,6 +349,7 @@ static Suite *expandable_suite(void)
   tcase_add_test(tc, trim_unmaps_the_free_tail_only);
   tcase_add_test(tc, an_exhausted_reservation_is_out_of_memory);
   tcase_add_test(tc, another_streams_free_memory_is_reused_before_failing);
+  tcase_add_test(tc, little_free_memory_grows_before_stealing);
   tcase_add_test(tc, a_trimmed_reservation_can_be_mapped_again);
   tcase_add_test(tc, threads_grow_it_together);
   suite_add_tcase(suite, tc);
