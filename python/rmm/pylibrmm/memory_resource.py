@@ -68,12 +68,17 @@ __all__ = [
 REQUEST_GRANULARITY = 16
 
 
+def _round_up(value, step):
+    """``value`` rounded up to a multiple of ``step``, or None where that passes 2**64 - 1."""
+    rounded = (value + step - 1) // step * step
+    return rounded if rounded <= SIZE_MAX else None
+
+
 def request_size(nbytes):
     """The byte count this package asks a resource for when a caller wants ``nbytes``:
     ``nbytes`` rounded up to 16 (left as is where rounding would pass 2**64 - 1)."""
-    step = REQUEST_GRANULARITY
-    rounded = (nbytes + step - 1) // step * step
-    return rounded if rounded <= SIZE_MAX else nbytes
+    rounded = _round_up(nbytes, REQUEST_GRANULARITY)
+    return nbytes if rounded is None else rounded
 
 # The Python object of each live C resource made or wrapped here, so that wrapping a
 # pointer again (the current resource, an upstream) gives the same object.
@@ -369,10 +374,9 @@ class SimulatedMemoryResource(DeviceMemoryResource):
 
 def _aligned(size):
     """Rounds a pool size up to the 256 bytes librmm counts in."""
-    step = _lib.ALLOCATION_ALIGNMENT
-    rounded = (size + step - 1) // step * step
-    if rounded > SIZE_MAX:
-        raise OverflowError(f"a pool size of {size} bytes cannot be rounded up to {step} bytes")
+    rounded = _round_up(size, _lib.ALLOCATION_ALIGNMENT)
+    if rounded is None:
+        raise OverflowError(f"a pool size of {size} bytes cannot be rounded up to {_lib.ALLOCATION_ALIGNMENT} bytes")
     return rounded
 
 
