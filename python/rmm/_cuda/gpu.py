@@ -9,7 +9,6 @@ error.
 """
 
 import ctypes
-import ctypes.util
 
 from rmm import _lib
 from rmm._sizes import as_c_int
@@ -122,19 +121,25 @@ def _driver_call(name, *args):
         raise CUDADriverError(status, f"{name} failed with CUresult {status}")
 
 
+def _load(name):
+    """The library ``name`` loaded, or None."""
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
 def _libcudart():
     """The system's CUDA runtime library, or None; looked for on first use only."""
     global _runtime_library
     if _runtime_library is _NOT_LOADED:
-        found = None
-        for name in ("libcudart.so", ctypes.util.find_library("cudart")):
-            if name:
-                try:
-                    found = ctypes.CDLL(name)
-                    break
-                except OSError:
-                    continue
-        _runtime_library = found
+        _runtime_library = _load("libcudart.so")
+        if _runtime_library is None:
+            # find_library runs ldconfig: only when the plain name is not found.
+            import ctypes.util
+
+            name = ctypes.util.find_library("cudart")
+            _runtime_library = _load(name) if name else None
     return _runtime_library
 
 
