@@ -65,6 +65,14 @@ static bool set_remove_chunk(const rmm__so_t *so, void *bag, uintptr_t base, siz
   return rmm__ds_free_set_find(bag, base, &block) && block.size == size && rmm__ds_free_set_remove(bag, base, NULL);
 }
 
+static bool set_remove_free_chunks(const rmm__so_t *so, void *bag, const rmm__so_chunk_t *chunks, uint32_t count,
+                                   bool *removed)
+{
+  for (uint32_t id = 0; id < count; id++)
+    removed[id] = chunks[id].size != 0 && set_remove_chunk(so, bag, chunks[id].base, chunks[id].size);
+  return true;
+}
+
 /*
  * Geometric growth: as much as the pool holds already, capped by the room under the
  * maximum. The chunk is then cut to a whole number of requests, so that a run of
@@ -101,7 +109,8 @@ static rmm_status_t pool_out_of_memory(rmm__so_t *so, size_t bytes, rmm_status_t
   .bag_size = sizeof(rmm__ds_free_set_t), .bag_init = set_init, .bag_fini = set_fini, .bag_reserve = set_reserve,     \
   .bag_take = set_take, .bag_put = set_put, .bag_move_all = set_move_all, .bag_count = set_count,                    \
   .bag_bytes = set_bytes, .bag_largest = set_largest, .bag_next = set_next, .bag_last = set_last,                    \
-  .bag_add_chunk = set_add_chunk, .bag_remove_chunk = set_remove_chunk, .chunk_size = pool_chunk_size,               \
+  .bag_add_chunk = set_add_chunk, .bag_remove_chunk = set_remove_chunk,                                              \
+  .bag_remove_free_chunks = set_remove_free_chunks, .chunk_size = pool_chunk_size,                                   \
   .out_of_memory = pool_out_of_memory
 
 static const rmm__so_family_t pool_family = {.name = "pool", .noun = "pool", POOL_BAGS};

@@ -1158,13 +1158,6 @@ static size_t shrink_range(rmm__so_t *so)
  */
 static bool remove_free_chunks(rmm__so_t *so, bool *removed)
 {
-  if (so->family->bag_remove_free_chunks == NULL) {
-    for (uint32_t id = 0; id < so->chunk_slots; id++) {
-      const rmm__so_chunk_t *chunk = chunk_at(so, id);
-      removed[id] = chunk->size != 0 && so->family->bag_remove_chunk(so, so->clean, chunk->base, chunk->size);
-    }
-    return true;
-  }
   rmm__so_chunk_t *chunks = malloc((so->chunk_slots != 0 ? so->chunk_slots : 1) * sizeof *chunks);
   if (chunks == NULL)
     return false;

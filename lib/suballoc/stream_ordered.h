@@ -73,11 +73,10 @@ typedef struct rmm__so_family {
   /* Puts a new chunk's memory in the bag; false when host memory ran out (nothing changed). */
   bool (*bag_add_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size, uint32_t chunk);
   /* Removes a chunk's memory from the bag when all of it is there; false (nothing changed) otherwise.
-     Needed for a range (the tail it unmaps) and by families that leave bag_remove_free_chunks out. */
+     Only for a range (the free tail it unmaps); optional. */
   bool (*bag_remove_chunk)(const rmm__so_t *so, void *bag, uintptr_t base, size_t size);
-  /* Optional: what calling bag_remove_chunk on each of `count` chunks (size 0: an empty slot)
-     does, in one pass over the bag, `removed[id]` telling; false (nothing changed) when host
-     memory ran out. For bags where finding one chunk's blocks means walking them all. */
+  /* Removes the memory of each of `count` chunks (size 0: an empty slot) that lies wholly in
+     the bag, `removed[id]` telling which; false (nothing changed) when host memory ran out. */
   bool (*bag_remove_free_chunks)(const rmm__so_t *so, void *bag, const rmm__so_chunk_t *chunks, uint32_t count,
                                  bool *removed);
   /* The highest addressed block, for a range that grows and shrinks at its end; optional. */
