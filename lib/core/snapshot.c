@@ -565,16 +565,19 @@ RMM_API rmm_status_t rmm_resource_set_oom_dump(rmm_resource_t *mr, const char *p
 static void write_oom_dump(const rmm_resource_t *mr)
 {
   pthread_mutex_lock(&oom_lock);
-  char *path = mr->oom_dump != NULL ? strdup(mr->oom_dump) : NULL;
+  bool named = mr->oom_dump != NULL;
+  char *path = named ? strdup(mr->oom_dump) : NULL;
   pthread_mutex_unlock(&oom_lock);
   const char *env = getenv("RMM_OOM_DUMP");
-  const char *target = path != NULL ? path : env != NULL && env[0] != '\0' ? env : NULL;
-  if (target == NULL)
+  const char *target = named ? path : env != NULL && env[0] != '\0' ? env : NULL;
+  if (!named && target == NULL)
     return;
   /* Writing sets messages of its own: keep the failure's. */
   rmm_saved_error_t failure;
   rmm__error_save(&failure);
-  if (rmm_resource_snapshot_path(mr, target, NULL) == RMM_SUCCESS)
+  if (target == NULL)
+    rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (no snapshot: no host memory for its path)", failure.message);
+  else if (rmm_resource_snapshot_path(mr, target, NULL) == RMM_SUCCESS)
     rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (snapshot written to %s)", failure.message, target);
   else
     rmm__fail(RMM_ERROR_OUT_OF_MEMORY, "%s (no snapshot: %s)", failure.message, rmm_last_error_message());
