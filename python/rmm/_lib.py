@@ -7,6 +7,7 @@ carrying the library's own message, so callers simply call ``lib.rmm_x(...)``.
 
 import ctypes
 import os
+import sys
 import threading
 from ctypes import (
     CFUNCTYPE,
@@ -201,6 +202,20 @@ class _InCallback:
 in_callback = _InCallback()
 
 
+class _UnraisableHookArgs:
+    """What sys.unraisablehook takes (its own type cannot be made from Python)."""
+
+    def __init__(self, exc, message):
+        self.exc_type, self.exc_value, self.exc_traceback = type(exc), exc, exc.__traceback__
+        self.err_msg = message
+        self.object = None
+
+
+def report_unraisable(exc, message):
+    """Reports an exception that no caller can receive, as Python does those of finalizers."""
+    sys.unraisablehook(_UnraisableHookArgs(exc, message))
+
+
 def _as_caller_sees_it(exc):
     """What the caller gets for an exception of a callback: MemoryError and RuntimeError
     (and interrupts) as they are, anything else as a RuntimeError with the same message,
@@ -221,9 +236,7 @@ def _check(result, func, args):
     if getattr(_pending, "exc", None) is not None and not getattr(_pending, "depth", 0):
         # The call succeeded all the same (a retry, a failure it got over): the
         # exception has no caller to reach; report it rather than drop it.
-        from rmm.pylibrmm.memory_resource import _report_unraisable
-
-        _report_unraisable(take_pending_exception(), f"Exception ignored in a callback of {func.__name__}")
+        report_unraisable(take_pending_exception(), f"Exception ignored in a callback of {func.__name__}")
     return result
 
 

@@ -95,20 +95,7 @@ def _release(handle):
     # pending for the thread's next call.
     pending = _lib.take_pending_exception()
     if pending is not None:
-        _report_unraisable(pending, f"Exception ignored while releasing rmm resource 0x{handle:x}")
-
-
-class _UnraisableHookArgs:
-    """What sys.unraisablehook takes (its own type cannot be made from Python)."""
-
-    def __init__(self, exc, message):
-        self.exc_type, self.exc_value, self.exc_traceback = type(exc), exc, exc.__traceback__
-        self.err_msg = message
-        self.object = None
-
-
-def _report_unraisable(exc, message):
-    sys.unraisablehook(_UnraisableHookArgs(exc, message))
+        _lib.report_unraisable(pending, f"Exception ignored while releasing rmm resource 0x{handle:x}")
 
 
 def _create(fn, *args):
