@@ -305,16 +305,22 @@ static void sample_plot(replay_t *rp, size_t index)
   rmm__plot_sample(rp->plot, index, rp->in_use, footprint, fragmentation);
 }
 
+/* Writes the --snapshot file, saying so when that fails. */
+static void write_snapshot(replay_t *rp)
+{
+  if (rmm_resource_snapshot_path(rp->mr, rp->snapshot_path, NULL) != RMM_SUCCESS) {
+    fprintf(stderr, "%s: --snapshot: %s\n", program, rmm_last_error_message());
+    rp->snapshot_failed = true;
+  }
+}
+
 /* What --plot and --snapshot look at after each event. */
 static void observe(replay_t *rp, size_t index)
 {
   if (rp->plot != NULL && rmm__plot_due(rp->plot, index))
     sample_plot(rp, index);
-  if (rp->snapshot_path != NULL && index == rp->snapshot_at &&
-      rmm_resource_snapshot_path(rp->mr, rp->snapshot_path, NULL) != RMM_SUCCESS) {
-    fprintf(stderr, "%s: --snapshot: %s\n", program, rmm_last_error_message());
-    rp->snapshot_failed = true;
-  }
+  if (rp->snapshot_path != NULL && index == rp->snapshot_at)
+    write_snapshot(rp);
 }
 
 /* The event after which the log itself has the most bytes live (failures ignored). */
@@ -391,7 +397,7 @@ static size_t usable_cpus(void)
 
 static size_t owner(const replay_t *rp, size_t event) { return rp->events[event].thread % rp->workers; }
 
-/* Tells the CPU that this thread spins, so that it yields the core's resources and reads the turn less eagerly. */
+/* Tells the CPU that this thread spins: it yields the core's resources and reads the turn less eagerly. */
 static inline void relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -445,7 +451,8 @@ static bool wait_turn(replay_t *rp, size_t self, size_t event)
  * A worker: waits for each of its events' turn in the log's order, plays it, and hands
  * the turn on. Before playing it wakes the worker of the following event (none sleeps
  * when all spin), so that the wake-up overlaps the play and the handoff itself is one
- * store that a spinning thread sees. Only the workers of adjacent events meet: no lock that every thread queues on.
+ * store that a spinning thread sees. Only the workers of adjacent events meet: no lock
+ * that every thread queues on.
  */
 static void *worker_main(void *arg)
 {
@@ -680,11 +687,8 @@ static bool prepare_pictures(replay_t *rp, const char *plot, const char *snapsho
 static bool finish_pictures(replay_t *rp, const char *plot, const char *spec)
 {
   /* A log with no events has no peak to stop at: the snapshot shows the stack as built. */
-  if (rp->snapshot_path != NULL && rp->count == 0 &&
-      rmm_resource_snapshot_path(rp->mr, rp->snapshot_path, NULL) != RMM_SUCCESS) {
-    fprintf(stderr, "%s: --snapshot: %s\n", program, rmm_last_error_message());
-    rp->snapshot_failed = true;
-  }
+  if (rp->snapshot_path != NULL && rp->count == 0)
+    write_snapshot(rp);
   bool ok = !rp->snapshot_failed;
   if (rp->plot != NULL) {
     char title[512];
