@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,12 +31,11 @@
 /* Rows between two progress lines. */
 enum { PROGRESS_EVERY = 1 << 16 };
 
-/* One live allocation of the replay, keyed by the logged pointer. */
+/* A logged pointer's allocation in the prepass that pairs every free with its allocation. */
 typedef struct live {
   uint64_t key; /* 0: empty slot */
-  void *ptr;
+  size_t slot;  /* the allocation's result slot */
   size_t size;
-  bool failed; /* the replayed allocation failed: its free is skipped */
 } live_t;
 
 /* Open addressing with linear probing and backward-shift deletion (no tombstones). */
@@ -45,6 +45,50 @@ typedef struct live_map {
   size_t count;
 } live_map_t;
 
+enum { NO_SLOT = SIZE_MAX };
+
+/*
+ * What the prepass worked out for one event, so that playback looks nothing up.
+ * Allocate: `slot` receives its result; `evict` is the slot of an allocation of the same
+ * logged pointer that is still live (the log lost its free), or NO_SLOT. Free: `slot`
+ * holds the result of the allocation it frees, or NO_SLOT when none is live.
+ */
+typedef struct plan {
+  size_t slot;
+  size_t evict;
+} plan_t;
+
+enum { RESULT_EMPTY, RESULT_LIVE, RESULT_FAILED };
+
+/* What a replayed allocation returned. Each log thread's slots lie together, so workers write apart. */
+typedef struct result {
+  void *ptr;
+  size_t size;
+  int state;
+} result_t;
+
+/* What one worker counted; summed after playback. */
+typedef struct tally {
+  size_t allocations, failures, frees, skipped_failures, unmatched_frees, free_errors, replaced_streams;
+} tally_t;
+
+/* The log order's running bytes in use: they travel with the turn from worker to worker. */
+typedef struct ledger {
+  size_t in_use, peak_in_use;
+} ledger_t;
+
+/*
+ * A worker's mailbox, on cache lines of its own: the turn handed to it, with the ledger
+ * written just before. A handoff moves this one line between two cores, and a spinning
+ * worker reads only its own.
+ */
+typedef struct mailbox {
+  alignas(64) atomic_size_t turn; /* the event it may play; SIZE_MAX: none yet */
+  ledger_t ledger;
+  atomic_bool sleeping; /* it sleeps on `wake`, or is about to */
+  sem_t wake;
+} mailbox_t;
+
 typedef struct replay {
   const char *file;
   rmm_resource_t *mr;
@@ -53,21 +97,21 @@ typedef struct replay {
   rmm_replay_event_t *events;
   size_t count;
   size_t thread_count;
-  live_map_t live;
+  plan_t *plans;      /* per event */
+  result_t *results;  /* per allocation */
+  size_t result_count;
   /* results */
-  size_t allocations, failures, frees, skipped_failures, unmatched_frees, free_errors, replaced_streams;
-  size_t in_use, peak_in_use;
+  tally_t tally;
+  ledger_t ledger;
   bool fragmentation_known;
   double fragmentation;
   /* playback in the log's order across threads: log thread t plays on worker t % workers */
   size_t workers;
-  size_t *first;         /* per worker: its first event, or count */
-  size_t *following;     /* per event: the next event of its worker, or count */
-  sem_t *wake;           /* per worker: posted to wake it when it sleeps */
-  atomic_bool *sleeping; /* per worker: it sleeps on its semaphore, or is about to */
-  atomic_size_t next;    /* the event whose turn it is */
-  atomic_bool abandon;   /* not every worker could start: the others leave without playing */
-  bool spin_all;         /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
+  size_t *first;        /* per worker: its first event, or count */
+  size_t *following;    /* per event: the next event of its worker, or count */
+  mailbox_t *mailboxes; /* per worker */
+  atomic_bool abandon;  /* not every worker could start: the others leave without playing */
+  bool spin_all;        /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
   bool progress;
   /* pictures and snapshots (--plot, --snapshot) */
   rmm_resource_t *leaf;
@@ -144,7 +188,7 @@ static bool read_log(replay_t *rp)
   return ok;
 }
 
-/* ---- live allocations ---- */
+/* ---- the prepass: every free paired with its allocation ---- */
 
 static uint64_t hash(uint64_t key)
 {
@@ -199,15 +243,93 @@ static void live_remove(live_map_t *map, size_t i)
   map->count--;
 }
 
+/* Whether event `e` allocates a pointer that playback must remember. */
+static bool tracked_allocation(const rmm_replay_event_t *e)
+{
+  return e->action == RMM_REPLAY_ALLOCATE && e->pointer != 0;
+}
+
+/*
+ * Numbers the result slots: each log thread's allocations in a run of their own, so
+ * that workers store their results on cache lines of their own.
+ */
+static bool number_slots(replay_t *rp)
+{
+  size_t *next = calloc(rp->thread_count + 1, sizeof *next);
+  if (next == NULL)
+    return false;
+  for (size_t i = 0; i < rp->count; i++)
+    if (tracked_allocation(&rp->events[i]))
+      next[rp->events[i].thread + 1]++;
+  for (size_t t = 0; t < rp->thread_count; t++)
+    next[t + 1] += next[t];
+  rp->result_count = next[rp->thread_count];
+  for (size_t i = 0; i < rp->count; i++) {
+    rp->plans[i] = (plan_t){NO_SLOT, NO_SLOT};
+    if (tracked_allocation(&rp->events[i]))
+      rp->plans[i].slot = next[rp->events[i].thread]++;
+  }
+  free(next);
+  return true;
+}
+
+/*
+ * Pairs every free with the allocation of its logged pointer, and finds the event
+ * after which the log itself has the most bytes live (failures ignored).
+ */
+static bool pair_events(replay_t *rp, live_map_t *map)
+{
+  size_t in_use = 0, peak = 0;
+  rp->snapshot_at = rp->count > 0 ? rp->count - 1 : 0;
+  for (size_t i = 0; i < rp->count; i++) {
+    const rmm_replay_event_t *e = &rp->events[i];
+    plan_t *plan = &rp->plans[i];
+    if (e->pointer == 0 || e->action == RMM_REPLAY_FAILURE)
+      continue;
+    if (2 * (map->count + 1) > map->capacity && !live_grow(map))
+      return false;
+    size_t slot = live_find(map, e->pointer);
+    if (map->slots[slot].key != 0) {
+      *(e->action == RMM_REPLAY_ALLOCATE ? &plan->evict : &plan->slot) = map->slots[slot].slot;
+      in_use -= map->slots[slot].size;
+      live_remove(map, slot);
+    }
+    if (e->action == RMM_REPLAY_ALLOCATE) {
+      slot = live_find(map, e->pointer);
+      map->slots[slot] = (live_t){.key = e->pointer, .slot = plan->slot, .size = e->size};
+      map->count++;
+      in_use += e->size;
+    }
+    if (in_use > peak) {
+      peak = in_use;
+      rp->snapshot_at = i;
+    }
+  }
+  return true;
+}
+
+/* Plans the playback; false when out of memory. */
+static bool plan_events(replay_t *rp)
+{
+  rp->plans = malloc((rp->count ? rp->count : 1) * sizeof *rp->plans);
+  if (rp->plans == NULL || !number_slots(rp))
+    return false;
+  rp->results = calloc(rp->result_count ? rp->result_count : 1, sizeof *rp->results);
+  live_map_t map = {0};
+  bool ok = rp->results != NULL && pair_events(rp, &map);
+  free(map.slots);
+  return ok;
+}
+
 /* ---- playback ---- */
 
-static rmm_stream_t stream_of(replay_t *rp, uintptr_t logged)
+static rmm_stream_t stream_of(replay_t *rp, uintptr_t logged, tally_t *tally)
 {
   if (logged == 0 || rp->fake_streams || logged == (uintptr_t)RMM_STREAM_LEGACY ||
       logged == (uintptr_t)RMM_STREAM_PER_THREAD)
     return (rmm_stream_t)logged;
   /* The log's streams no longer exist: on a real device their work goes to the default stream. */
-  rp->replaced_streams++;
+  tally->replaced_streams++;
   return NULL;
 }
 
@@ -229,62 +351,61 @@ static void sample_fragmentation(replay_t *rp)
     rp->fragmentation_known = true;
 }
 
-static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e)
+/* Frees a result that the log lost the free of. */
+static void evict(replay_t *rp, result_t *old, tally_t *tally, ledger_t *ledger)
+{
+  if (old->state == RESULT_LIVE) {
+    rmm_deallocate(rp->mr, old->ptr, old->size, NULL);
+    ledger->in_use -= old->size;
+  }
+  old->state = RESULT_EMPTY;
+  tally->unmatched_frees++;
+}
+
+static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e, const plan_t *plan, tally_t *tally,
+                            ledger_t *ledger)
 {
   void *ptr = NULL;
-  rmm_status_t status = rmm_allocate(rp->mr, &ptr, e->size, stream_of(rp, e->stream));
+  rmm_status_t status = rmm_allocate(rp->mr, &ptr, e->size, stream_of(rp, e->stream, tally));
   if (status == RMM_SUCCESS) {
-    rp->allocations++;
-    rp->in_use += e->size;
-    if (rp->in_use > rp->peak_in_use) {
-      rp->peak_in_use = rp->in_use;
+    tally->allocations++;
+    ledger->in_use += e->size;
+    if (ledger->in_use > ledger->peak_in_use) {
+      ledger->peak_in_use = ledger->in_use;
       sample_fragmentation(rp);
     }
   } else {
-    rp->failures++;
+    tally->failures++;
   }
-  if (e->pointer == 0)
-    return;
-  if (2 * (rp->live.count + 1) > rp->live.capacity && !live_grow(&rp->live)) {
-    fprintf(stderr, "%s: out of memory for the live allocations\n", program);
-    exit(EXIT_FAILURE);
-  }
-  size_t i = live_find(&rp->live, e->pointer);
-  if (rp->live.slots[i].key != 0) {
-    /* The log hands out a live pointer again (a lost free row): free the older one now. */
-    live_t old = rp->live.slots[i];
-    if (!old.failed) {
-      rmm_deallocate(rp->mr, old.ptr, old.size, NULL);
-      rp->in_use -= old.size;
-    }
-    rp->unmatched_frees++;
-  } else {
-    rp->live.count++;
-  }
-  rp->live.slots[i] = (live_t){.key = e->pointer, .ptr = ptr, .size = e->size, .failed = status != RMM_SUCCESS};
+  if (plan->evict != NO_SLOT)
+    evict(rp, &rp->results[plan->evict], tally, ledger);
+  if (plan->slot != NO_SLOT)
+    rp->results[plan->slot] =
+        (result_t){.ptr = ptr, .size = e->size, .state = status == RMM_SUCCESS ? RESULT_LIVE : RESULT_FAILED};
 }
 
-static void replay_free(replay_t *rp, const rmm_replay_event_t *e)
+static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t *plan, tally_t *tally,
+                        ledger_t *ledger)
 {
   if (e->pointer == 0)
     return;
-  size_t i = rp->live.capacity ? live_find(&rp->live, e->pointer) : 0;
-  if (rp->live.capacity == 0 || rp->live.slots[i].key == 0) {
-    rp->unmatched_frees++;
+  if (plan->slot == NO_SLOT) {
+    tally->unmatched_frees++;
     return;
   }
-  live_t entry = rp->live.slots[i];
-  live_remove(&rp->live, i);
-  if (entry.failed)
+  result_t *entry = &rp->results[plan->slot];
+  bool live = entry->state == RESULT_LIVE;
+  entry->state = RESULT_EMPTY;
+  if (!live)
     return;
-  rmm_status_t status = rmm_deallocate(rp->mr, entry.ptr, entry.size, stream_of(rp, e->stream));
+  rmm_status_t status = rmm_deallocate(rp->mr, entry->ptr, entry->size, stream_of(rp, e->stream, tally));
   if (status != RMM_SUCCESS) {
     fprintf(stderr, "%s: %s:%" PRIu32 ": free failed: %s\n", program, rp->file, e->line, rmm_last_error_message());
-    rp->free_errors++;
+    tally->free_errors++;
     return;
   }
-  rp->frees++;
-  rp->in_use -= entry.size;
+  tally->frees++;
+  ledger->in_use -= entry->size;
 }
 
 static void show_progress(const replay_t *rp, size_t done)
@@ -295,14 +416,14 @@ static void show_progress(const replay_t *rp, size_t done)
 }
 
 /* A point of the --plot picture after event `index`. */
-static void sample_plot(replay_t *rp, size_t index)
+static void sample_plot(replay_t *rp, size_t index, size_t in_use)
 {
   rmm_resource_stats_t leaf = {.struct_size = sizeof leaf};
   size_t footprint = rmm_resource_get_stats(rp->leaf, &leaf) == RMM_SUCCESS ? leaf.bytes_in_use : 0;
   double fragmentation;
   if (!fragmentation_of(rp, &fragmentation))
     fragmentation = -1;
-  rmm__plot_sample(rp->plot, index, rp->in_use, footprint, fragmentation);
+  rmm__plot_sample(rp->plot, index, in_use, footprint, fragmentation);
 }
 
 /* Writes the --snapshot file, saying so when that fails. */
@@ -315,62 +436,41 @@ static void write_snapshot(replay_t *rp)
 }
 
 /* What --plot and --snapshot look at after each event. */
-static void observe(replay_t *rp, size_t index)
+static void observe(replay_t *rp, size_t index, size_t in_use)
 {
   if (rp->plot != NULL && rmm__plot_due(rp->plot, index))
-    sample_plot(rp, index);
+    sample_plot(rp, index, in_use);
   if (rp->snapshot_path != NULL && index == rp->snapshot_at)
     write_snapshot(rp);
 }
 
-/* The event after which the log itself has the most bytes live (failures ignored). */
-static bool log_peak_event(const replay_t *rp, size_t *peak_index)
-{
-  live_map_t map = {0};
-  size_t in_use = 0, peak = 0;
-  *peak_index = rp->count > 0 ? rp->count - 1 : 0;
-  for (size_t i = 0; i < rp->count; i++) {
-    const rmm_replay_event_t *e = &rp->events[i];
-    if (e->pointer == 0 || e->action == RMM_REPLAY_FAILURE)
-      continue;
-    if (2 * (map.count + 1) > map.capacity && !live_grow(&map)) {
-      free(map.slots);
-      return false;
-    }
-    size_t slot = live_find(&map, e->pointer);
-    if (map.slots[slot].key != 0) {
-      in_use -= map.slots[slot].size;
-      live_remove(&map, slot);
-    }
-    if (e->action == RMM_REPLAY_ALLOCATE) {
-      slot = live_find(&map, e->pointer);
-      map.slots[slot] = (live_t){.key = e->pointer, .size = e->size};
-      map.count++;
-      in_use += e->size;
-    }
-    if (in_use > peak) {
-      peak = in_use;
-      *peak_index = i;
-    }
-  }
-  free(map.slots);
-  return true;
-}
-
-static void run_event(replay_t *rp, size_t index)
+static void run_event(replay_t *rp, size_t index, tally_t *tally, ledger_t *ledger)
 {
   const rmm_replay_event_t *e = &rp->events[index];
+  const plan_t *plan = &rp->plans[index];
   if (e->action == RMM_REPLAY_ALLOCATE)
-    replay_allocate(rp, e);
+    replay_allocate(rp, e, plan, tally, ledger);
   else if (e->action == RMM_REPLAY_FREE)
-    replay_free(rp, e);
+    replay_free(rp, e, plan, tally, ledger);
   else
-    rp->skipped_failures++;
-  observe(rp, index);
+    tally->skipped_failures++;
+  observe(rp, index, ledger->in_use);
   show_progress(rp, index + 1);
 }
 
+static void add_tally(tally_t *sum, const tally_t *part)
+{
+  sum->allocations += part->allocations;
+  sum->failures += part->failures;
+  sum->frees += part->frees;
+  sum->skipped_failures += part->skipped_failures;
+  sum->unmatched_frees += part->unmatched_frees;
+  sum->free_errors += part->free_errors;
+  sum->replaced_streams += part->replaced_streams;
+}
+
 typedef struct worker {
+  alignas(64) tally_t tally; /* written at every event: a cache line of its own */
   replay_t *rp;
   size_t index;
   pthread_t handle;
@@ -407,28 +507,28 @@ static inline void relax(void)
 #endif
 }
 
-/* Wakes worker `w` when it sleeps; a system call only then. */
-static void wake(replay_t *rp, size_t w)
+/* Wakes the worker of `box` when it sleeps; a system call only then. */
+static void wake(mailbox_t *box)
 {
-  if (atomic_exchange(&rp->sleeping[w], false))
-    sem_post(&rp->wake[w]);
+  if (atomic_exchange(&box->sleeping, false))
+    sem_post(&box->wake);
 }
 
 /*
- * Waits until `event` has the turn; false when the replay is abandoned. With a CPU for
- * every worker, all of them spin. Otherwise only the worker whose event is next after
- * the one playing spins (it was woken ahead, see worker_main) and any other sleeps, so
- * that the spinning never takes the CPU from the thread that plays.
+ * Waits until `event` is handed to `box`; false when the replay is abandoned. With a
+ * CPU for every worker, all of them spin. Otherwise a worker sleeps until the player
+ * of the event before its own wakes it (see worker_main), then spins, so that spinning
+ * never takes the CPU from the thread that plays.
  */
-static bool wait_turn(replay_t *rp, size_t self, size_t event)
+static bool wait_turn(replay_t *rp, mailbox_t *box, size_t event)
 {
+  bool spin = rp->spin_all;
   for (unsigned spins = 0;; spins++) {
-    size_t next = atomic_load_explicit(&rp->next, memory_order_acquire);
-    if (next == event)
+    if (atomic_load_explicit(&box->turn, memory_order_acquire) == event)
       return true;
     if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
       return false;
-    if (next + 1 == event || rp->spin_all) {
+    if (spin) {
       /* Pausing helps only a spinner with a CPU of its own; the other must give the CPU back soon. */
       if (spins > SPINS_BEFORE_YIELD)
         sched_yield();
@@ -436,35 +536,52 @@ static bool wait_turn(replay_t *rp, size_t self, size_t event)
         relax();
       continue;
     }
-    atomic_store(&rp->sleeping[self], true);
-    next = atomic_load(&rp->next);
-    bool near = next == event || next + 1 == event;
-    /* Near: take the flag back; if a waker took it first, its post must be consumed. */
-    if (!near || !atomic_exchange(&rp->sleeping[self], false))
-      while (sem_wait(&rp->wake[self]) != 0 && errno == EINTR)
+    atomic_store(&box->sleeping, true);
+    /* Handed the turn meanwhile: take the flag back; if a waker took it first, its post must be consumed. */
+    if (atomic_load(&box->turn) != event || !atomic_exchange(&box->sleeping, false))
+      while (sem_wait(&box->wake) != 0 && errno == EINTR)
         ;
+    spin = true;
     spins = 0;
   }
 }
 
+/* Hands event `event` to its worker with the ledger; the store is seq_cst when workers sleep. */
+static void hand_over(replay_t *rp, size_t event, const ledger_t *ledger)
+{
+  mailbox_t *box = &rp->mailboxes[owner(rp, event)];
+  box->ledger = *ledger;
+  if (rp->spin_all) {
+    atomic_store_explicit(&box->turn, event, memory_order_release);
+    return;
+  }
+  atomic_store(&box->turn, event); /* ordered against the sleeping flag */
+  wake(box);
+}
+
 /*
  * A worker: waits for each of its events' turn in the log's order, plays it, and hands
- * the turn on. Before playing it wakes the worker of the following event (none sleeps
- * when all spin), so that the wake-up overlaps the play and the handoff itself is one
- * store that a spinning thread sees. Only the workers of adjacent events meet: no lock
- * that every thread queues on.
+ * the turn to the worker of the next event through that worker's mailbox. Before
+ * playing it wakes that worker when workers sleep, so that the wake-up overlaps the
+ * play. Only the workers of adjacent events meet: no lock or line that every thread
+ * queues on.
  */
 static void *worker_main(void *arg)
 {
   worker_t *w = arg;
   replay_t *rp = w->rp;
+  mailbox_t *box = &rp->mailboxes[w->index];
   for (size_t i = rp->first[w->index]; i < rp->count; i = rp->following[i]) {
-    if (!wait_turn(rp, w->index, i))
+    if (!wait_turn(rp, box, i))
       return NULL;
+    ledger_t ledger = box->ledger;
     if (!rp->spin_all && i + 1 < rp->count && owner(rp, i + 1) != w->index)
-      wake(rp, owner(rp, i + 1));
-    run_event(rp, i);
-    atomic_store(&rp->next, i + 1); /* seq_cst: ordered against the sleeping flags */
+      wake(&rp->mailboxes[owner(rp, i + 1)]);
+    run_event(rp, i, &w->tally, &ledger);
+    if (i + 1 < rp->count)
+      hand_over(rp, i + 1, &ledger);
+    else
+      rp->ledger = ledger;
   }
   return NULL;
 }
@@ -501,15 +618,18 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
-  atomic_store(&rp->next, SIZE_MAX);
   rp->spin_all = rp->workers <= usable_cpus();
   atomic_store(&rp->abandon, false);
   size_t inited = 0;
   bool ok = chain_events(rp);
   while (ok && inited < rp->workers) {
-    ok = sem_init(&rp->wake[inited], 0, 0) == 0;
-    if (ok)
-      atomic_init(&rp->sleeping[inited++], false);
+    mailbox_t *box = &rp->mailboxes[inited];
+    ok = sem_init(&box->wake, 0, 0) == 0;
+    if (ok) {
+      atomic_init(&box->turn, SIZE_MAX);
+      atomic_init(&box->sleeping, false);
+      inited++;
+    }
   }
   for (*started = 0; ok && *started < rp->workers; ++*started) {
     workers[*started] = (worker_t){.rp = rp, .index = *started};
@@ -519,18 +639,28 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   }
   pthread_attr_destroy(&attr);
   if (ok && rp->count > 0) {
-    atomic_store_explicit(&rp->next, 0, memory_order_release);
-    wake(rp, owner(rp, 0));
+    ledger_t start = {0, 0};
+    hand_over(rp, 0, &start);
   } else if (!ok) {
     atomic_store(&rp->abandon, true);
     for (size_t t = 0; t < *started; t++)
-      sem_post(&rp->wake[t]);
+      sem_post(&rp->mailboxes[t].wake);
   }
-  for (size_t t = 0; t < *started; t++)
+  for (size_t t = 0; t < *started; t++) {
     pthread_join(workers[t].handle, NULL);
+    if (ok)
+      add_tally(&rp->tally, &workers[t].tally);
+  }
   for (size_t t = 0; t < inited; t++)
-    sem_destroy(&rp->wake[t]);
+    sem_destroy(&rp->mailboxes[t].wake);
   return ok;
+}
+
+/* Plays the whole log on the calling thread. */
+static void play_alone(replay_t *rp)
+{
+  for (size_t i = 0; i < rp->count; i++)
+    run_event(rp, i, &rp->tally, &rp->ledger);
 }
 
 /*
@@ -542,12 +672,11 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
 static size_t run_threads(replay_t *rp)
 {
   size_t wanted = rp->thread_count < MAX_WORKERS ? rp->thread_count : MAX_WORKERS;
-  worker_t *workers = calloc(wanted, sizeof *workers);
-  rp->wake = calloc(wanted, sizeof *rp->wake);
-  rp->sleeping = calloc(wanted, sizeof *rp->sleeping);
+  worker_t *workers = aligned_alloc(alignof(worker_t), wanted * sizeof *workers);
+  rp->mailboxes = aligned_alloc(alignof(mailbox_t), wanted * sizeof *rp->mailboxes);
   rp->following = malloc(rp->count * sizeof *rp->following);
   size_t used = 0;
-  for (rp->workers = wanted; used == 0 && rp->workers > 1 && workers != NULL && rp->wake != NULL && rp->sleeping != NULL;) {
+  for (rp->workers = wanted; used == 0 && rp->workers > 1 && workers != NULL && rp->mailboxes != NULL;) {
     size_t started = 0;
     if (play_on_workers(rp, workers, &started)) {
       used = rp->workers;
@@ -560,13 +689,11 @@ static size_t run_threads(replay_t *rp)
             started, rp->workers, rp->thread_count, fewer);
     rp->workers = fewer;
   }
-  if (used == 0 && rp->workers <= 1 && workers != NULL && rp->wake != NULL && rp->following != NULL) {
-    for (size_t i = 0; i < rp->count; i++)
-      run_event(rp, i);
+  if (used == 0 && rp->workers <= 1 && workers != NULL && rp->mailboxes != NULL && rp->following != NULL) {
+    play_alone(rp);
     used = 1;
   }
-  free(rp->wake);
-  free((void *)rp->sleeping);
+  free(rp->mailboxes);
   free(rp->first);
   free(rp->following);
   free(workers);
@@ -579,11 +706,12 @@ static size_t run_threads(replay_t *rp)
 static void free_leftovers(replay_t *rp, size_t *count, size_t *bytes)
 {
   *count = *bytes = 0;
-  for (size_t i = 0; i < rp->live.capacity; i++) {
-    live_t *entry = &rp->live.slots[i];
-    if (entry->key == 0 || entry->failed)
+  for (size_t i = 0; i < rp->result_count; i++) {
+    result_t *entry = &rp->results[i];
+    if (entry->state != RESULT_LIVE)
       continue;
     rmm_deallocate(rp->mr, entry->ptr, entry->size, NULL);
+    entry->state = RESULT_EMPTY;
     (*count)++;
     *bytes += entry->size;
   }
@@ -612,15 +740,15 @@ static void report(const replay_t *rp, const char *spec, const char *simulate, r
     printf("resource:              %s\n", spec);
   printf("events:                %zu\n", rp->count);
   printf("threads:               %zu in the log, replayed %s\n", rp->thread_count, mode);
-  printf("allocations:           %zu\n", rp->allocations);
-  printf("failures:              %zu\n", rp->failures);
-  printf("logged failures:       %zu (skipped)\n", rp->skipped_failures);
-  printf("frees:                 %zu\n", rp->frees);
-  if (rp->unmatched_frees > 0)
-    printf("unmatched frees:       %zu\n", rp->unmatched_frees);
-  if (rp->replaced_streams > 0)
-    printf("streams replaced:      %zu (by the default stream)\n", rp->replaced_streams);
-  printf("peak bytes in use:     %zu (%s)\n", rp->peak_in_use, human(rp->peak_in_use, a));
+  printf("allocations:           %zu\n", rp->tally.allocations);
+  printf("failures:              %zu\n", rp->tally.failures);
+  printf("logged failures:       %zu (skipped)\n", rp->tally.skipped_failures);
+  printf("frees:                 %zu\n", rp->tally.frees);
+  if (rp->tally.unmatched_frees > 0)
+    printf("unmatched frees:       %zu\n", rp->tally.unmatched_frees);
+  if (rp->tally.replaced_streams > 0)
+    printf("streams replaced:      %zu (by the default stream)\n", rp->tally.replaced_streams);
+  printf("peak bytes in use:     %zu (%s)\n", rp->ledger.peak_in_use, human(rp->ledger.peak_in_use, a));
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   if (rmm_resource_get_stats(leaf, &stats) == RMM_SUCCESS && (stats.flags & RMM_STATS_IN_USE))
     printf("peak footprint:        %zu (%s, from %s)\n", stats.peak_bytes_in_use, human(stats.peak_bytes_in_use, b),
@@ -678,8 +806,6 @@ enum { OPTION_PLOT = 256, OPTION_SNAPSHOT };
 static bool prepare_pictures(replay_t *rp, const char *plot, const char *snapshot)
 {
   rp->snapshot_path = snapshot;
-  if (snapshot != NULL && !log_peak_event(rp, &rp->snapshot_at))
-    return false;
   return plot == NULL || (rp->plot = rmm__plot_create(rp->count, 1000)) != NULL;
 }
 
@@ -758,6 +884,10 @@ int main(int argc, char **argv)
   if (read_log(&rp) && (rp.mr = build_stack(spec, simulate)) != NULL) {
     find_layers(rp.mr, &rp.suballoc, &leaf);
     rp.leaf = leaf;
+    if (!plan_events(&rp)) {
+      fprintf(stderr, "%s: out of memory to pair the log's frees with its allocations\n", program);
+      exit(EXIT_FAILURE);
+    }
     if (!prepare_pictures(&rp, plot, snapshot)) {
       fprintf(stderr, "%s: out of memory for --plot or --snapshot\n", program);
       exit(EXIT_FAILURE);
@@ -768,8 +898,7 @@ int main(int argc, char **argv)
     if (per_log)
       used = run_threads(&rp);
     else
-      for (size_t i = 0; i < rp.count; i++)
-        run_event(&rp, i);
+      play_alone(&rp);
     size_t leaked, leaked_bytes;
     free_leftovers(&rp, &leaked, &leaked_bytes);
     double seconds = now_seconds() - start;
@@ -780,13 +909,14 @@ int main(int argc, char **argv)
       else if (per_log && used > 1)
         snprintf(mode, sizeof mode, "on %zu threads, shared", used);
       report(&rp, spec, simulate, leaf, mode, seconds, leaked, leaked_bytes);
-      status = rp.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+      status = rp.tally.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     if (!finish_pictures(&rp, plot, spec))
       status = EXIT_FAILURE;
     rmm_resource_release(rp.mr);
   }
-  free(rp.live.slots);
+  free(rp.plans);
+  free(rp.results);
   free(rp.events);
   return status;
 }
