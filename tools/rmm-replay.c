@@ -110,6 +110,7 @@ typedef struct replay {
   size_t *first;        /* per worker: its first event, or count */
   size_t *following;    /* per event: the next event of its worker, or count */
   mailbox_t *mailboxes; /* per worker */
+  atomic_size_t playing; /* when workers sleep: the event handed over last */
   atomic_bool abandon;  /* not every worker could start: the others leave without playing */
   bool spin_all;        /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
   bool progress;
@@ -516,19 +517,18 @@ static void wake(mailbox_t *box)
 
 /*
  * Waits until `event` is handed to `box`; false when the replay is abandoned. With a
- * CPU for every worker, all of them spin. Otherwise a worker sleeps until the player
- * of the event before its own wakes it (see worker_main), then spins, so that spinning
- * never takes the CPU from the thread that plays.
+ * CPU for every worker, all of them spin. Otherwise only the worker whose event is
+ * next after the one playing spins (it was woken ahead, see worker_main) and any other
+ * sleeps, so that the spinning never takes the CPU from the thread that plays.
  */
 static bool wait_turn(replay_t *rp, mailbox_t *box, size_t event)
 {
-  bool spin = rp->spin_all;
   for (unsigned spins = 0;; spins++) {
     if (atomic_load_explicit(&box->turn, memory_order_acquire) == event)
       return true;
     if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
       return false;
-    if (spin) {
+    if (rp->spin_all || atomic_load_explicit(&rp->playing, memory_order_relaxed) + 1 == event) {
       /* Pausing helps only a spinner with a CPU of its own; the other must give the CPU back soon. */
       if (spins > SPINS_BEFORE_YIELD)
         sched_yield();
@@ -537,26 +537,28 @@ static bool wait_turn(replay_t *rp, mailbox_t *box, size_t event)
       continue;
     }
     atomic_store(&box->sleeping, true);
-    /* Handed the turn meanwhile: take the flag back; if a waker took it first, its post must be consumed. */
-    if (atomic_load(&box->turn) != event || !atomic_exchange(&box->sleeping, false))
+    size_t playing = atomic_load(&rp->playing);
+    bool near = playing == event || playing + 1 == event;
+    /* Near: take the flag back; if a waker took it first, its post must be consumed. */
+    if (!near || !atomic_exchange(&box->sleeping, false))
       while (sem_wait(&box->wake) != 0 && errno == EINTR)
         ;
-    spin = true;
     spins = 0;
   }
 }
 
-/* Hands event `event` to its worker with the ledger; the store is seq_cst when workers sleep. */
+/*
+ * Hands event `event` to its worker with the ledger. When workers sleep, the event is
+ * published in rp->playing first, for the sleepers' near test (wait_turn): whoever sees
+ * the turn then sees it there too, so a wake-ahead cannot miss a worker going to sleep.
+ */
 static void hand_over(replay_t *rp, size_t event, const ledger_t *ledger)
 {
   mailbox_t *box = &rp->mailboxes[owner(rp, event)];
   box->ledger = *ledger;
-  if (rp->spin_all) {
-    atomic_store_explicit(&box->turn, event, memory_order_release);
-    return;
-  }
-  atomic_store(&box->turn, event); /* ordered against the sleeping flag */
-  wake(box);
+  if (!rp->spin_all)
+    atomic_store(&rp->playing, event); /* seq_cst: ordered against the sleeping flags */
+  atomic_store_explicit(&box->turn, event, memory_order_release);
 }
 
 /*
@@ -619,6 +621,7 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
   rp->spin_all = rp->workers <= usable_cpus();
+  atomic_store(&rp->playing, SIZE_MAX);
   atomic_store(&rp->abandon, false);
   size_t inited = 0;
   bool ok = chain_events(rp);
@@ -641,6 +644,7 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   if (ok && rp->count > 0) {
     ledger_t start = {0, 0};
     hand_over(rp, 0, &start);
+    wake(&rp->mailboxes[owner(rp, 0)]);
   } else if (!ok) {
     atomic_store(&rp->abandon, true);
     for (size_t t = 0; t < *started; t++)
