@@ -555,6 +555,8 @@ static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size
  * donor is pinned until its work is waited for. Another thread's per-thread stream
  * cannot be named, so the wait for it is a device synchronisation: from such a list the
  * whole bag is taken (*whole), so that one synchronisation pays for all its blocks.
+ * A list whose lock is taken is passed over: its owner is using it, and waiting for it
+ * here would hold so->lock, so that every thread short of memory queued behind one owner.
  */
 static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *out, rmm__ds_free_block_t *block,
                           bool *whole)
@@ -563,9 +565,8 @@ static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *
   pthread_mutex_lock(&so->lock);
   for (size_t i = 0; i < so->count && !found; i++) {
     rmm__so_list_t *list = so->lists[i];
-    if (list->key == own_key)
+    if (list->key == own_key || pthread_mutex_trylock(&list->lock) != 0)
       continue;
-    pthread_mutex_lock(&list->lock);
     if (stealable(so, list) && so->family->bag_largest(list->bag) >= size) {
       *whole = list->kind == RMM__SO_PER_THREAD && list->thread != thread_serial();
       if (*whole) {
@@ -896,9 +897,12 @@ static bool take_clean(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block)
   return found;
 }
 
-/* Takes a block from one fitting list, then steals every list into the own list and searches it. */
+/*
+ * Takes a block from one fitting list, then (`merge`) steals every list into the own
+ * list and searches it, where blocks of different streams may have coalesced.
+ */
 static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t stream, rmm__ds_free_block_t *block,
-                                     bool *found)
+                                     bool merge, bool *found)
 {
   uint64_t own_key;
   (void)classify(so, stream, &own_key);
@@ -910,6 +914,8 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
     if (status != RMM_SUCCESS || *found)
       return status;
   }
+  if (!merge)
+    return RMM_SUCCESS;
   loot_t *loot = NULL;
   size_t count;
   rmm_status_t status = steal_all(so, own_key, true, &loot, &count);
@@ -938,6 +944,9 @@ static bool short_of_slack(const rmm__so_t *so, size_t size)
  * chunk, and once, under pressure, a trim that gives wholly free chunks back before
  * trying again (B14, B16, B17). After any growth or theft by another thread the search
  * starts again from the stream's own list, where that thread may have put memory.
+ * An expandable range merges every stream's list only under pressure: mapping a step
+ * costs less than pouring all lists into one, which holds them all while it runs (on a
+ * GPU with 16 threads, merges and the threads queued behind them took most of the time).
  */
 static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_stream_t stream,
                               rmm__ds_free_block_t *block)
@@ -955,7 +964,7 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     if (take_clean(so, size, block))
       return RMM_SUCCESS;
     if (!grow_first) {
-      status = take_from_others(so, size, stream, block, &found);
+      status = take_from_others(so, size, stream, block, so->vmm == NULL || retried, &found);
       if (status != RMM_SUCCESS || found)
         return status;
     }
