@@ -555,8 +555,6 @@ static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size
  * donor is pinned until its work is waited for. Another thread's per-thread stream
  * cannot be named, so the wait for it is a device synchronisation: from such a list the
  * whole bag is taken (*whole), so that one synchronisation pays for all its blocks.
- * A list whose lock is taken is passed over: its owner is using it, and waiting for it
- * here would hold so->lock, so that every thread short of memory queued behind one owner.
  */
 static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *out, rmm__ds_free_block_t *block,
                           bool *whole)
@@ -565,8 +563,9 @@ static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *
   pthread_mutex_lock(&so->lock);
   for (size_t i = 0; i < so->count && !found; i++) {
     rmm__so_list_t *list = so->lists[i];
-    if (list->key == own_key || pthread_mutex_trylock(&list->lock) != 0)
+    if (list->key == own_key)
       continue;
+    pthread_mutex_lock(&list->lock);
     if (stealable(so, list) && so->family->bag_largest(list->bag) >= size) {
       *whole = list->kind == RMM__SO_PER_THREAD && list->thread != thread_serial();
       if (*whole) {
@@ -940,13 +939,26 @@ static bool short_of_slack(const rmm__so_t *so, size_t size)
 }
 
 /*
+ * Whether a theft that finds no fitting block goes on to merge every stream's list:
+ * always in a pool of chunks; in an expandable range only under pressure, or once a
+ * quarter of what is mapped lies free, so that free memory cannot pile up unused.
+ * Mapping a step costs less than pouring every list into one, which holds them all
+ * while it runs: on a GPU with 16 threads, merges and the threads queued behind them
+ * took most of the time. so->lock held.
+ */
+static bool merge_lists(const rmm__so_t *so, bool retried)
+{
+  if (so->vmm == NULL || retried)
+    return true;
+  size_t in_use = atomic_load_explicit(&so->usage.in_use, memory_order_relaxed);
+  return in_use < so->reserved && so->reserved - in_use >= so->reserved / 4;
+}
+
+/*
  * Every source in turn until one serves `size`: the clean bag, other streams, a new
  * chunk, and once, under pressure, a trim that gives wholly free chunks back before
  * trying again (B14, B16, B17). After any growth or theft by another thread the search
  * starts again from the stream's own list, where that thread may have put memory.
- * An expandable range merges every stream's list only under pressure: mapping a step
- * costs less than pouring all lists into one, which holds them all while it runs (on a
- * GPU with 16 threads, merges and the threads queued behind them took most of the time).
  */
 static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_stream_t stream,
                               rmm__ds_free_block_t *block)
@@ -957,6 +969,7 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     pthread_mutex_lock(&so->lock);
     uint64_t searched = so->arrivals;
     bool grow_first = !retried && short_of_slack(so, size);
+    bool merge = merge_lists(so, retried);
     pthread_mutex_unlock(&so->lock);
     rmm_status_t status = rounds == 0 ? RMM_SUCCESS : take_own(so, size, stream, block, &found);
     if (status != RMM_SUCCESS || found)
@@ -964,7 +977,7 @@ static rmm_status_t take_slow(rmm__so_t *so, size_t size, size_t requested, rmm_
     if (take_clean(so, size, block))
       return RMM_SUCCESS;
     if (!grow_first) {
-      status = take_from_others(so, size, stream, block, so->vmm == NULL || retried, &found);
+      status = take_from_others(so, size, stream, block, merge, &found);
       if (status != RMM_SUCCESS || found)
         return status;
     }

@@ -244,44 +244,52 @@ END_TEST
 
 /*
  * Blocks of two streams that lie side by side coalesce only when the streams' lists are
- * merged. While the reservation has room, a stream short of a block maps a step instead
- * of merging every list; once it is all mapped, the lists are merged before failing.
+ * merged. While the reservation has room and little is free, a stream short of a block
+ * maps a step instead of merging every list. The lists are merged once the reservation
+ * is all mapped (before failing), or once a quarter of what is mapped is free.
  */
-START_TEST(stream_lists_merge_only_when_the_range_is_exhausted)
+START_TEST(stream_lists_merge_under_pressure_or_with_much_free)
 {
-  enum { BLOCKS = 32, PAIRS = 4 };
-  for (int exhausted = 0; exhausted < 2; exhausted++) {
-    rmm_resource_t *mr = new_pool(0, exhausted ? BLOCKS * MIB : 1024 * MIB);
-    void *blocks[BLOCKS];
-    for (int i = 0; i < BLOCKS; i++)
-      RMM_CK(rmm_allocate(mr, &blocks[i], MIB, STREAM_A));
+  enum { PAIRS = 4 };
+  static const struct {
+    int blocks;
+    bool exhausted;
+    bool merged;
+  } cases[] = {
+      {64, false, false}, /* 1/8 free */
+      {64, true, true},
+      {32, false, true}, /* 1/4 free */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    size_t blocks = (size_t)cases[c].blocks;
+    rmm_resource_t *mr = new_pool(0, cases[c].exhausted ? blocks * MIB : 1024 * MIB);
+    void *block[64];
+    for (size_t i = 0; i < blocks; i++)
+      RMM_CK(rmm_allocate(mr, &block[i], MIB, STREAM_A));
     size_t mapped = stats_of(mr).bytes_reserved;
-    ck_assert_uint_eq(mapped, BLOCKS * MIB);
+    ck_assert_uint_eq(mapped, blocks * MIB);
     /* Pairs of neighbours, one freed on A and one on C: no list holds 2 MiB in one piece. */
     for (int k = 0; k < PAIRS; k++) {
-      ck_assert_ptr_eq((char *)blocks[8 * k] + MIB, blocks[8 * k + 1]);
-      RMM_CK(rmm_deallocate(mr, blocks[8 * k], MIB, STREAM_A));
-      RMM_CK(rmm_deallocate(mr, blocks[8 * k + 1], MIB, STREAM_C));
+      ck_assert_ptr_eq((char *)block[8 * k] + MIB, block[8 * k + 1]);
+      RMM_CK(rmm_deallocate(mr, block[8 * k], MIB, STREAM_A));
+      RMM_CK(rmm_deallocate(mr, block[8 * k + 1], MIB, STREAM_C));
     }
     void *ptr;
     RMM_CK(rmm_allocate(mr, &ptr, 2 * MIB, STREAM_B));
     rmm_resource_stats_t stats = stats_of(mr);
     bool from_pair = false;
     for (int k = 0; k < PAIRS; k++)
-      from_pair |= ptr == blocks[8 * k];
-    if (exhausted) {
-      ck_assert(from_pair);
+      from_pair |= ptr == block[8 * k];
+    ck_assert_int_eq(from_pair, cases[c].merged);
+    if (cases[c].merged)
       ck_assert_uint_eq(stats.bytes_reserved, mapped);
-      ck_assert_uint_eq(stats.allocation_retries, 1);
-    } else {
-      ck_assert(!from_pair);
+    else
       ck_assert_uint_gt(stats.bytes_reserved, mapped);
-      ck_assert_uint_eq(stats.allocation_retries, 0);
-    }
+    ck_assert_uint_eq(stats.allocation_retries, cases[c].exhausted ? 1 : 0);
     RMM_CK(rmm_deallocate(mr, ptr, 2 * MIB, STREAM_B));
-    for (int i = 0; i < BLOCKS; i++)
+    for (size_t i = 0; i < blocks; i++)
       if (i % 8 > 1 || i >= 8 * PAIRS)
-        RMM_CK(rmm_deallocate(mr, blocks[i], MIB, STREAM_A));
+        RMM_CK(rmm_deallocate(mr, block[i], MIB, STREAM_A));
     rmm_resource_release(mr);
   }
 }
@@ -396,7 +404,7 @@ static Suite *expandable_suite(void)
   tcase_add_test(tc, an_exhausted_reservation_is_out_of_memory);
   tcase_add_test(tc, another_streams_free_memory_is_reused_before_failing);
   tcase_add_test(tc, little_free_memory_grows_before_stealing);
-  tcase_add_test(tc, stream_lists_merge_only_when_the_range_is_exhausted);
+  tcase_add_test(tc, stream_lists_merge_under_pressure_or_with_much_free);
   tcase_add_test(tc, a_trimmed_reservation_can_be_mapped_again);
   tcase_add_test(tc, threads_grow_it_together);
   suite_add_tcase(suite, tc);
