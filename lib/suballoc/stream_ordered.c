@@ -720,7 +720,8 @@ static size_t range_step(const rmm__so_t *so, size_t size)
 {
   const size_t least = (size_t)2 << 20, most = (size_t)64 << 20;
   rmm__ds_free_block_t tail;
-  size_t missing = size - free_tail(so, &tail);
+  size_t tail_size = free_tail(so, &tail);
+  size_t missing = size > tail_size ? size - tail_size : 0;
   size_t step = so->reserved / 64;
   step = step < least ? least : step > most ? most : step;
   if (step < missing)
@@ -748,6 +749,10 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
  */
 static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block, bool *found)
 {
+  /* A thread past its patience grows without searching again: others may have mapped enough meanwhile. */
+  *found = so->family->bag_take(so->clean, size, block);
+  if (*found)
+    return RMM_SUCCESS;
   size_t step = range_step(so, size), added;
   uintptr_t end = rmm__vmm_base(so->vmm) + so->reserved;
   pthread_mutex_unlock(&so->lock);
