@@ -378,8 +378,10 @@ static void *random_thread_main(void *arg)
     if (allocate) {
       size_t size = 1 + next_random(&seed) % MiB;
       thread->status = rmm_allocate(thread->mr, &live[count].ptr, size, thread->stream);
-      if (thread->status != RMM_SUCCESS)
+      if (thread->status != RMM_SUCCESS) {
+        fprintf(stderr, "random: %s\n", rmm_last_error_message());
         break;
+      }
       live[count++].size = size;
     } else {
       size_t victim = next_random(&seed) % count;
