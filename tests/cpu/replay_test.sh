@@ -89,6 +89,30 @@ test "$(field 'peak bytes in use' "$work/hand")" = 4000 || fail "hand-made log: 
 grep -q '^leaked by the log: *0 allocations' "$work/hand" || fail "hand-made log: nothing leaked"
 grep -q '^threads: *2 in the log' "$work/hand" || fail "hand-made log: 2 threads"
 
+# Frees paired across threads before playback: a pointer allocated again while live (its
+# free was lost: the older block is freed then), a free of a pointer never allocated, and a
+# block freed by another thread. Per-log and one-thread replays report the same.
+cat >"$work/pairs.csv" <<'LOG'
+Thread,Time,Action,Pointer,Size,Stream
+1,t,allocate,0x1000,100,0
+2,t,allocate,0x1000,200,0
+1,t,free,0x2000,100,0
+2,t,allocate,0x3000,300,0
+1,t,free,0x3000,300,0
+2,t,free,0x1000,200,0
+1,t,allocate,0x1000,50,0
+LOG
+for mode in per-log 1; do
+  "$replay" -r 'statistics(host)' -s 1MiB -t $mode "$work/pairs.csv" >"$work/pairs-$mode" 2>&1 ||
+    fail "paired log ($mode): $(cat "$work/pairs-$mode")"
+  test "$(field allocations "$work/pairs-$mode")" = 4 || fail "paired log ($mode): 4 allocations"
+  test "$(field frees "$work/pairs-$mode")" = 2 || fail "paired log ($mode): 2 frees"
+  test "$(field 'unmatched frees' "$work/pairs-$mode")" = 2 || fail "paired log ($mode): 2 unmatched frees"
+  test "$(field 'peak bytes in use' "$work/pairs-$mode")" = 500 || fail "paired log ($mode): peak 500"
+  grep -q '^leaked by the log: *1 allocations, 50 bytes' "$work/pairs-$mode" || fail "paired log ($mode): 50 bytes leaked"
+done
+grep -q '^threads: *2 in the log, replayed on one thread each' "$work/pairs-per-log" || fail "paired log: per-log threads"
+
 # Too little memory: failures are counted, their frees skipped, the exit status is 0.
 "$replay" -r 'limiting(cuda, 1MiB)' -s 1GiB "$example" >"$work/small" 2>&1 || fail "replay under a limit"
 test "$(field failures "$work/small")" -gt 0 || fail "a 1 MiB limit should fail some allocations"
