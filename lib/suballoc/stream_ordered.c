@@ -929,6 +929,13 @@ static rmm_status_t take_from_others(rmm__so_t *so, size_t size, rmm_stream_t st
   return status;
 }
 
+/* The mapped bytes not handed out, in any list or the clean bag; so->lock held. */
+static size_t range_free(const rmm__so_t *so)
+{
+  size_t in_use = atomic_load_explicit(&so->usage.in_use, memory_order_relaxed);
+  return in_use < so->reserved ? so->reserved - in_use : 0;
+}
+
 /*
  * Whether the expandable range should grow before other streams' blocks are taken:
  * while less than 1/16 of what is mapped is free, a theft finds little and costs the
@@ -939,8 +946,8 @@ static bool short_of_slack(const rmm__so_t *so, size_t size)
 {
   if (so->vmm == NULL || size > room(so))
     return false;
-  size_t in_use = atomic_load_explicit(&so->usage.in_use, memory_order_relaxed);
-  return in_use >= so->reserved || so->reserved - in_use < so->reserved / 16;
+  size_t spare = range_free(so);
+  return spare == 0 || spare < so->reserved / 16;
 }
 
 /*
@@ -955,8 +962,8 @@ static bool merge_lists(const rmm__so_t *so, bool retried)
 {
   if (so->vmm == NULL || retried)
     return true;
-  size_t in_use = atomic_load_explicit(&so->usage.in_use, memory_order_relaxed);
-  return in_use < so->reserved && so->reserved - in_use >= so->reserved / 4;
+  size_t spare = range_free(so);
+  return spare != 0 && spare >= so->reserved / 4;
 }
 
 /*
