@@ -58,13 +58,14 @@ typedef struct plan {
   size_t evict;
 } plan_t;
 
-enum { RESULT_EMPTY, RESULT_LIVE, RESULT_FAILED };
-
-/* What a replayed allocation returned. Each log thread's slots lie together, so workers write apart. */
+/*
+ * What a replayed allocation returned; `live` until it is freed (never, when it failed).
+ * Each log thread's slots lie together, so workers write apart.
+ */
 typedef struct result {
   void *ptr;
   size_t size;
-  int state;
+  bool live;
 } result_t;
 
 /* What one worker counted; summed after playback. */
@@ -355,11 +356,11 @@ static void sample_fragmentation(replay_t *rp)
 /* Frees a result that the log lost the free of. */
 static void evict(replay_t *rp, result_t *old, tally_t *tally, ledger_t *ledger)
 {
-  if (old->state == RESULT_LIVE) {
+  if (old->live) {
     rmm_deallocate(rp->mr, old->ptr, old->size, NULL);
     ledger->in_use -= old->size;
   }
-  old->state = RESULT_EMPTY;
+  old->live = false;
   tally->unmatched_frees++;
 }
 
@@ -382,7 +383,7 @@ static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e, const pla
     evict(rp, &rp->results[plan->evict], tally, ledger);
   if (plan->slot != NO_SLOT)
     rp->results[plan->slot] =
-        (result_t){.ptr = ptr, .size = e->size, .state = status == RMM_SUCCESS ? RESULT_LIVE : RESULT_FAILED};
+        (result_t){.ptr = ptr, .size = e->size, .live = status == RMM_SUCCESS};
 }
 
 static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t *plan, tally_t *tally,
@@ -395,8 +396,8 @@ static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t 
     return;
   }
   result_t *entry = &rp->results[plan->slot];
-  bool live = entry->state == RESULT_LIVE;
-  entry->state = RESULT_EMPTY;
+  bool live = entry->live;
+  entry->live = false;
   if (!live)
     return;
   rmm_status_t status = rmm_deallocate(rp->mr, entry->ptr, entry->size, stream_of(rp, e->stream, tally));
@@ -712,10 +713,10 @@ static void free_leftovers(replay_t *rp, size_t *count, size_t *bytes)
   *count = *bytes = 0;
   for (size_t i = 0; i < rp->result_count; i++) {
     result_t *entry = &rp->results[i];
-    if (entry->state != RESULT_LIVE)
+    if (!entry->live)
       continue;
     rmm_deallocate(rp->mr, entry->ptr, entry->size, NULL);
-    entry->state = RESULT_EMPTY;
+    entry->live = false;
     (*count)++;
     *bytes += entry->size;
   }
