@@ -549,6 +549,21 @@ static rmm_status_t adopt(rmm__so_t *so, rmm_stream_t stream, loot_t *loot, size
 }
 
 /*
+ * Where a thief starts its search: at the list after its own (the first list when it
+ * has none yet). When every thief started at the first list, the first streams lost
+ * their large blocks first, their owners then stole in turn, and thefts cascaded: on an
+ * H100 with 16 threads, 22,000 to 52,000 thefts per run instead of about 12,000, with
+ * threads queued on so->lock behind them. so->lock held.
+ */
+static size_t first_donor(const rmm__so_t *so, uint64_t own_key)
+{
+  for (size_t i = 0; i < so->count; i++)
+    if (so->lists[i]->key == own_key)
+      return i + 1;
+  return 0;
+}
+
+/*
  * Takes a block of `size` from one other stream's list that holds one (RMM's order: one
  * fitting list before merging all). Only that block moves: when whole lists moved,
  * streams that ran short took them back and forth, each move pouring every block. The
@@ -561,8 +576,9 @@ static bool steal_fitting(rmm__so_t *so, uint64_t own_key, size_t size, loot_t *
 {
   bool found = false;
   pthread_mutex_lock(&so->lock);
-  for (size_t i = 0; i < so->count && !found; i++) {
-    rmm__so_list_t *list = so->lists[i];
+  size_t start = first_donor(so, own_key);
+  for (size_t n = 0; n < so->count && !found; n++) {
+    rmm__so_list_t *list = so->lists[(start + n) % so->count];
     if (list->key == own_key)
       continue;
     pthread_mutex_lock(&list->lock);

@@ -629,6 +629,37 @@ START_TEST(test_empty_stream_takes_from_others)
 }
 END_TEST
 
+/*
+ * A stream short of memory searches the other lists starting after its own and wrapping
+ * around, so that thieves do not all drain the first streams' lists.
+ */
+START_TEST(test_thief_starts_after_own_list)
+{
+  rmm_resource_t *pool = new_simulated_pool(GiB, 4 * MiB, 4 * MiB);
+  void *a, *b, *c, *d;
+  RMM_CK(rmm_allocate(pool, &a, MiB, STREAM(1))); /* the lists in order: 1, 2, 3 */
+  RMM_CK(rmm_allocate(pool, &b, MiB, STREAM(2)));
+  RMM_CK(rmm_allocate(pool, &c, MiB, STREAM(3)));
+  RMM_CK(rmm_allocate(pool, &d, MiB, STREAM(2)));
+  RMM_CK(rmm_deallocate(pool, a, MiB, STREAM(1)));
+  RMM_CK(rmm_deallocate(pool, c, MiB, STREAM(3)));
+  /* The pool is at its maximum: stream 2 must take a block, and finds stream 3's first. */
+  void *taken;
+  RMM_CK(rmm_allocate(pool, &taken, MiB, STREAM(2)));
+  ck_assert_ptr_eq(taken, c);
+  /* Stream 3, the last list, wraps around to stream 1's. */
+  void *wrapped;
+  RMM_CK(rmm_allocate(pool, &wrapped, MiB, STREAM(3)));
+  ck_assert_ptr_eq(wrapped, a);
+  RMM_CK(rmm_deallocate(pool, wrapped, MiB, STREAM(3)));
+  RMM_CK(rmm_deallocate(pool, taken, MiB, STREAM(2)));
+  RMM_CK(rmm_deallocate(pool, b, MiB, STREAM(2)));
+  RMM_CK(rmm_deallocate(pool, d, MiB, STREAM(2)));
+  ck_assert_uint_eq(rmm_test_stats(pool).upstream_chunks, 1);
+  rmm_resource_release(pool);
+}
+END_TEST
+
 START_TEST(test_many_streams)
 {
   rmm_resource_t *pool = new_host_pool(MiB, 0);
@@ -1034,6 +1065,7 @@ static Suite *pool_suite(void)
   tcase_add_test(streams, test_same_stream_reuse);
   tcase_add_test(streams, test_lists_are_per_stream);
   tcase_add_test(streams, test_empty_stream_takes_from_others);
+  tcase_add_test(streams, test_thief_starts_after_own_list);
   tcase_add_test(streams, test_many_streams);
   tcase_add_test(streams, test_threads_and_streams);
   tcase_add_loop_test(streams, test_threads_scale, 0, 3);
