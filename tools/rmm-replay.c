@@ -60,12 +60,14 @@ typedef struct plan {
 
 /*
  * What a replayed allocation returned; `live` until it is freed (never, when it failed).
- * Each log thread's slots lie together, so workers write apart.
+ * `played` is set, with release order, once the other fields are: a concurrent replay's
+ * free waits for it. Each log thread's slots lie together, so workers write apart.
  */
 typedef struct result {
   void *ptr;
   size_t size;
   bool live;
+  atomic_bool played;
 } result_t;
 
 /* What one worker counted; summed after playback. */
@@ -104,6 +106,7 @@ typedef struct replay {
   /* results */
   tally_t tally;
   ledger_t ledger;
+  size_t log_peak; /* the log's own peak of bytes in use, from the prepass */
   bool fragmentation_known;
   double fragmentation;
   /* playback in the log's order across threads: log thread t plays on worker t % workers */
@@ -113,6 +116,8 @@ typedef struct replay {
   mailbox_t *mailboxes; /* per worker */
   atomic_size_t playing; /* when workers sleep: the event handed over last */
   atomic_bool abandon;  /* not every worker could start: the others leave without playing */
+  bool concurrent;      /* --threads concurrent: each worker plays its events as they come */
+  atomic_bool go;       /* concurrent: every worker started */
   bool spin_all;        /* a CPU for every worker: all spin, none sleeps, a handoff is one store */
   bool progress;
   /* pictures and snapshots (--plot, --snapshot) */
@@ -128,13 +133,15 @@ static const char *program = "rmm-replay";
 static void usage(FILE *out)
 {
   fprintf(out,
-          "usage: %s --resource SPEC [--simulate SIZE] [--threads per-log|1] [--progress]\n"
+          "usage: %s --resource SPEC [--simulate SIZE] [--threads per-log|concurrent|1] [--progress]\n"
           "       [--plot FILE] [--snapshot FILE] LOG.csv\n"
           "Replays an allocation log (Thread,Time,Action,Pointer,Size,Stream) against a resource spec.\n"
           "  -r, --resource SPEC   the resource stack, e.g. 'pool(cuda, 50%%)' (see rmm_resource_from_spec(3))\n"
           "  -s, --simulate SIZE   every leaf of the spec is one simulated resource of SIZE bytes,\n"
           "                        and percentages are of SIZE (no GPU needed)\n"
-          "  -t, --threads MODE    per-log: one thread per thread id of the log (default); 1: one thread\n"
+          "  -t, --threads MODE    per-log: one thread per thread id of the log, taking turns in the log's\n"
+          "                        order (default); concurrent: one thread per thread id, each playing its\n"
+          "                        rows as they come, a free waiting only for its allocation; 1: one thread\n"
           "  -p, --progress        a progress line on stderr (the default when stderr is a terminal)\n"
           "      --plot FILE       draws bytes in use, footprint and fragmentation over the events (SVG)\n"
           "      --snapshot FILE   writes a snapshot of the stack (JSON) at the log's peak of bytes in use\n"
@@ -307,6 +314,7 @@ static bool pair_events(replay_t *rp, live_map_t *map)
       rp->snapshot_at = i;
     }
   }
+  rp->log_peak = peak;
   return true;
 }
 
@@ -353,12 +361,45 @@ static void sample_fragmentation(replay_t *rp)
     rp->fragmentation_known = true;
 }
 
-/* Frees a result that the log lost the free of. */
+/* Tells the CPU that this thread spins: it yields the core's resources and reads what it waits for less eagerly. */
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spins of a waiting worker before it yields the CPU on each further spin. */
+enum { SPINS_BEFORE_YIELD = 1000 };
+
+/*
+ * In a concurrent replay, waits until the allocation behind `entry` was replayed. That
+ * allocation comes earlier in the log than the row waiting for it, and every worker
+ * plays its rows in the log's order, so the earliest row not yet played can always go
+ * on: the wait ends.
+ */
+static void await_played(const replay_t *rp, result_t *entry)
+{
+  if (!rp->concurrent)
+    return;
+  for (unsigned spins = 0; !atomic_load_explicit(&entry->played, memory_order_acquire); spins++) {
+    if (spins > SPINS_BEFORE_YIELD)
+      sched_yield();
+    else
+      relax();
+  }
+}
+
+/* Frees a result that the log lost the free of. `ledger` is NULL in a concurrent replay. */
 static void evict(replay_t *rp, result_t *old, tally_t *tally, ledger_t *ledger)
 {
+  await_played(rp, old);
   if (old->live) {
     rmm_deallocate(rp->mr, old->ptr, old->size, NULL);
-    ledger->in_use -= old->size;
+    if (ledger != NULL)
+      ledger->in_use -= old->size;
   }
   old->live = false;
   tally->unmatched_frees++;
@@ -371,19 +412,25 @@ static void replay_allocate(replay_t *rp, const rmm_replay_event_t *e, const pla
   rmm_status_t status = rmm_allocate(rp->mr, &ptr, e->size, stream_of(rp, e->stream, tally));
   if (status == RMM_SUCCESS) {
     tally->allocations++;
-    ledger->in_use += e->size;
-    if (ledger->in_use > ledger->peak_in_use) {
-      ledger->peak_in_use = ledger->in_use;
-      sample_fragmentation(rp);
+    if (ledger != NULL) {
+      ledger->in_use += e->size;
+      if (ledger->in_use > ledger->peak_in_use) {
+        ledger->peak_in_use = ledger->in_use;
+        sample_fragmentation(rp);
+      }
     }
   } else {
     tally->failures++;
   }
   if (plan->evict != NO_SLOT)
     evict(rp, &rp->results[plan->evict], tally, ledger);
-  if (plan->slot != NO_SLOT)
-    rp->results[plan->slot] =
-        (result_t){.ptr = ptr, .size = e->size, .live = status == RMM_SUCCESS};
+  if (plan->slot != NO_SLOT) {
+    result_t *result = &rp->results[plan->slot];
+    result->ptr = ptr;
+    result->size = e->size;
+    result->live = status == RMM_SUCCESS;
+    atomic_store_explicit(&result->played, true, memory_order_release);
+  }
 }
 
 static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t *plan, tally_t *tally,
@@ -396,6 +443,7 @@ static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t 
     return;
   }
   result_t *entry = &rp->results[plan->slot];
+  await_played(rp, entry);
   bool live = entry->live;
   entry->live = false;
   if (!live)
@@ -407,7 +455,8 @@ static void replay_free(replay_t *rp, const rmm_replay_event_t *e, const plan_t 
     return;
   }
   tally->frees++;
-  ledger->in_use -= entry->size;
+  if (ledger != NULL)
+    ledger->in_use -= entry->size;
 }
 
 static void show_progress(const replay_t *rp, size_t done)
@@ -446,7 +495,8 @@ static void observe(replay_t *rp, size_t index, size_t in_use)
     write_snapshot(rp);
 }
 
-static void run_event(replay_t *rp, size_t index, tally_t *tally, ledger_t *ledger)
+/* Plays one row of the log. `ledger` is NULL in a concurrent replay, where rows have no single order. */
+static void play_event(replay_t *rp, size_t index, tally_t *tally, ledger_t *ledger)
 {
   const rmm_replay_event_t *e = &rp->events[index];
   const plan_t *plan = &rp->plans[index];
@@ -456,6 +506,12 @@ static void run_event(replay_t *rp, size_t index, tally_t *tally, ledger_t *ledg
     replay_free(rp, e, plan, tally, ledger);
   else
     tally->skipped_failures++;
+}
+
+/* Plays one row in the log's order, and what --plot, --snapshot and --progress look at after it. */
+static void run_event(replay_t *rp, size_t index, tally_t *tally, ledger_t *ledger)
+{
+  play_event(rp, index, tally, ledger);
   observe(rp, index, ledger->in_use);
   show_progress(rp, index + 1);
 }
@@ -478,9 +534,6 @@ typedef struct worker {
   pthread_t handle;
 } worker_t;
 
-/* Spins of the next worker before it yields the CPU on each further spin. */
-enum { SPINS_BEFORE_YIELD = 1000 };
-
 /* The most workers started at once; log threads beyond share them (see run_threads). */
 enum { MAX_WORKERS = 4096 };
 
@@ -498,16 +551,6 @@ static size_t usable_cpus(void)
 }
 
 static size_t owner(const replay_t *rp, size_t event) { return rp->events[event].thread % rp->workers; }
-
-/* Tells the CPU that this thread spins: it yields the core's resources and reads the turn less eagerly. */
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
 
 /* Wakes the worker of `box` when it sleeps; a system call only then. */
 static void wake(mailbox_t *box)
@@ -589,6 +632,27 @@ static void *worker_main(void *arg)
   return NULL;
 }
 
+/*
+ * A worker of a concurrent replay: once every worker has started, plays its events in
+ * the log's order as fast as it can; only a free waits, for the allocation it frees.
+ */
+static void *concurrent_worker_main(void *arg)
+{
+  worker_t *w = arg;
+  replay_t *rp = w->rp;
+  for (unsigned spins = 0; !atomic_load_explicit(&rp->go, memory_order_acquire); spins++) {
+    if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
+      return NULL;
+    if (spins > SPINS_BEFORE_YIELD)
+      sched_yield();
+    else
+      relax();
+  }
+  for (size_t i = rp->first[w->index]; i < rp->count; i = rp->following[i])
+    play_event(rp, i, &w->tally, NULL);
+  return NULL;
+}
+
 /* Chains each worker's events, so that a worker walks only its own. */
 static bool chain_events(replay_t *rp)
 {
@@ -624,6 +688,7 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   rp->spin_all = rp->workers <= usable_cpus();
   atomic_store(&rp->playing, SIZE_MAX);
   atomic_store(&rp->abandon, false);
+  atomic_store(&rp->go, false);
   size_t inited = 0;
   bool ok = chain_events(rp);
   while (ok && inited < rp->workers) {
@@ -637,12 +702,15 @@ static bool play_on_workers(replay_t *rp, worker_t *workers, size_t *started)
   }
   for (*started = 0; ok && *started < rp->workers; ++*started) {
     workers[*started] = (worker_t){.rp = rp, .index = *started};
-    ok = pthread_create(&workers[*started].handle, &attr, worker_main, &workers[*started]) == 0;
+    ok = pthread_create(&workers[*started].handle, &attr, rp->concurrent ? concurrent_worker_main : worker_main,
+                        &workers[*started]) == 0;
     if (!ok)
       break;
   }
   pthread_attr_destroy(&attr);
-  if (ok && rp->count > 0) {
+  if (ok && rp->concurrent) {
+    atomic_store_explicit(&rp->go, true, memory_order_release);
+  } else if (ok && rp->count > 0) {
     ledger_t start = {0, 0};
     hand_over(rp, 0, &start);
     wake(&rp->mailboxes[owner(rp, 0)]);
@@ -753,7 +821,12 @@ static void report(const replay_t *rp, const char *spec, const char *simulate, r
     printf("unmatched frees:       %zu\n", rp->tally.unmatched_frees);
   if (rp->tally.replaced_streams > 0)
     printf("streams replaced:      %zu (by the default stream)\n", rp->tally.replaced_streams);
-  printf("peak bytes in use:     %zu (%s)\n", rp->ledger.peak_in_use, human(rp->ledger.peak_in_use, a));
+  /* Rows replayed concurrently have no single order to count in: the log's own peak stands. */
+  if (rp->concurrent)
+    printf("peak bytes in use:     %zu (%s, the log's: rows were replayed concurrently)\n", rp->log_peak,
+           human(rp->log_peak, a));
+  else
+    printf("peak bytes in use:     %zu (%s)\n", rp->ledger.peak_in_use, human(rp->ledger.peak_in_use, a));
   rmm_resource_stats_t stats = {.struct_size = sizeof stats};
   if (rmm_resource_get_stats(leaf, &stats) == RMM_SUCCESS && (stats.flags & RMM_STATS_IN_USE))
     printf("peak footprint:        %zu (%s, from %s)\n", stats.peak_bytes_in_use, human(stats.peak_bytes_in_use, b),
@@ -762,6 +835,8 @@ static void report(const replay_t *rp, const char *spec, const char *simulate, r
     printf("peak footprint:        unknown (%s does not count its bytes)\n", rmm_resource_name(leaf));
   if (rp->fragmentation_known)
     printf("fragmentation at peak: %.2f%% (%s)\n", 100.0 * rp->fragmentation, rmm_resource_name(rp->suballoc));
+  else if (rp->concurrent && rp->suballoc != NULL)
+    printf("fragmentation at peak: not sampled (rows were replayed concurrently)\n");
   else
     printf("fragmentation at peak: unknown (no sub-allocator in the stack)\n");
   printf("leaked by the log:     %zu allocations, %zu bytes (freed at the end)\n", leaked, leaked_bytes);
@@ -872,13 +947,18 @@ int main(int argc, char **argv)
       return 2;
     }
   }
-  if (spec == NULL || optind != argc - 1 || (strcmp(threads, "per-log") != 0 && strcmp(threads, "1") != 0)) {
+  bool concurrent = strcmp(threads, "concurrent") == 0;
+  bool known_mode = concurrent || strcmp(threads, "per-log") == 0 || strcmp(threads, "1") == 0;
+  bool ordered_pictures = !concurrent || (plot == NULL && snapshot == NULL);
+  if (spec == NULL || optind != argc - 1 || !known_mode || !ordered_pictures) {
     if (spec == NULL)
       fprintf(stderr, "%s: --resource is required\n", program);
     else if (optind != argc - 1)
       fprintf(stderr, "%s: expected one log file\n", program);
+    else if (!known_mode)
+      fprintf(stderr, "%s: --threads is per-log, concurrent or 1, not '%.32s'\n", program, threads);
     else
-      fprintf(stderr, "%s: --threads is per-log or 1, not '%s'\n", program, threads);
+      fprintf(stderr, "%s: --plot and --snapshot follow the log's order: use --threads per-log or 1\n", program);
     usage(stderr);
     return 2;
   }
@@ -897,22 +977,27 @@ int main(int argc, char **argv)
       fprintf(stderr, "%s: out of memory for --plot or --snapshot\n", program);
       exit(EXIT_FAILURE);
     }
-    bool per_log = strcmp(threads, "per-log") == 0 && rp.thread_count > 1;
+    bool per_log = strcmp(threads, "1") != 0 && rp.thread_count > 1;
+    rp.concurrent = concurrent && per_log;
     double start = now_seconds();
     size_t used = 1;
     if (per_log)
       used = run_threads(&rp);
     else
       play_alone(&rp);
+    /* Concurrent workers count no progress (a shared counter would be a line they all write): the last line only. */
+    if (rp.concurrent && used > 0)
+      show_progress(&rp, rp.count);
     size_t leaked, leaked_bytes;
     free_leftovers(&rp, &leaked, &leaked_bytes);
     double seconds = now_seconds() - start;
     if (used > 0) {
       char mode[64] = "on one thread";
+      const char *how = rp.concurrent ? "concurrently, " : "";
       if (per_log && used == rp.thread_count)
-        snprintf(mode, sizeof mode, "on one thread each");
+        snprintf(mode, sizeof mode, "%son one thread each", how);
       else if (per_log && used > 1)
-        snprintf(mode, sizeof mode, "on %zu threads, shared", used);
+        snprintf(mode, sizeof mode, "%son %zu threads, shared", how, used);
       report(&rp, spec, simulate, leaf, mode, seconds, leaked, leaked_bytes);
       status = rp.tally.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }

@@ -91,7 +91,7 @@ grep -q '^threads: *2 in the log' "$work/hand" || fail "hand-made log: 2 threads
 
 # Frees paired across threads before playback: a pointer allocated again while live (its
 # free was lost: the older block is freed then), a free of a pointer never allocated, and a
-# block freed by another thread. Per-log and one-thread replays report the same.
+# block freed by another thread. Per-log, concurrent and one-thread replays report the same.
 cat >"$work/pairs.csv" <<'LOG'
 Thread,Time,Action,Pointer,Size,Stream
 1,t,allocate,0x1000,100,0
@@ -102,7 +102,7 @@ Thread,Time,Action,Pointer,Size,Stream
 2,t,free,0x1000,200,0
 1,t,allocate,0x1000,50,0
 LOG
-for mode in per-log 1; do
+for mode in per-log concurrent 1; do
   "$replay" -r 'statistics(host)' -s 1MiB -t $mode "$work/pairs.csv" >"$work/pairs-$mode" 2>&1 ||
     fail "paired log ($mode): $(cat "$work/pairs-$mode")"
   test "$(field allocations "$work/pairs-$mode")" = 4 || fail "paired log ($mode): 4 allocations"
@@ -112,6 +112,22 @@ for mode in per-log 1; do
   grep -q '^leaked by the log: *1 allocations, 50 bytes' "$work/pairs-$mode" || fail "paired log ($mode): 50 bytes leaked"
 done
 grep -q '^threads: *2 in the log, replayed on one thread each' "$work/pairs-per-log" || fail "paired log: per-log threads"
+grep -q '^threads: *2 in the log, replayed concurrently, on one thread each' "$work/pairs-concurrent" ||
+  fail "paired log: concurrent threads"
+
+# Concurrent replay: one thread allocates, another frees each block two rows later. Every
+# free must wait for its allocation; the simulated leaf refuses a free of a pointer it
+# has not handed out, so a free played too early fails the replay.
+awk 'BEGIN { print "Thread,Time,Action,Pointer,Size,Stream";
+  for (i = 1; i <= 20000; i++) { printf "1,t,allocate,0x%x,%d,0\n", i * 4096, 256 + i % 5000;
+    if (i > 2) printf "2,t,free,0x%x,%d,0\n", (i - 2) * 4096, 256 + (i - 2) % 5000 } }' >"$work/handoff.csv"
+"$replay" -r 'pool(cuda, 64MiB)' -s 1GiB -t concurrent "$work/handoff.csv" >"$work/handoff" 2>&1 ||
+  fail "concurrent handoff: $(tail -3 "$work/handoff")"
+test "$(field frees "$work/handoff")" = 19998 || fail "concurrent handoff: every free replayed"
+grep -q '^leaked by the log: *2 allocations' "$work/handoff" || fail "concurrent handoff: two blocks left"
+grep -q "^peak bytes in use: .*the log's: rows were replayed concurrently" "$work/handoff" ||
+  fail "concurrent handoff: the log's peak"
+grep -q '^fragmentation at peak: not sampled' "$work/handoff" || fail "concurrent handoff: no fragmentation sample"
 
 # Too little memory: failures are counted, their frees skipped, the exit status is 0.
 "$replay" -r 'limiting(cuda, 1MiB)' -s 1GiB "$example" >"$work/small" 2>&1 || fail "replay under a limit"
@@ -178,7 +194,11 @@ if ! nm "$builddir/tools/rmm-replay" 2>/dev/null | grep -q __asan_init &&
   test $got -eq 0 || fail "6000 thread ids under ulimit -v: exit $got: $(tail -3 "$work/threads")"
   grep -q '^threads: *6000 in the log' "$work/threads" || fail "6000 thread ids: $(tail -3 "$work/threads")"
   test "$(field frees "$work/threads")" = 6000 || fail "6000 thread ids: every free replayed"
+  (ulimit -v 1500000 && timeout 120 "$replay" -r 'pool(cuda, 1GiB)' -s 64GiB -t concurrent "$work/threads.csv") \
+    >"$work/threads-concurrent" 2>&1 || fail "6000 thread ids, concurrent: $(tail -3 "$work/threads-concurrent")"
+  test "$(field frees "$work/threads-concurrent")" = 6000 || fail "6000 thread ids, concurrent: every free replayed"
 fi
-expect_error 2 "per-log or 1" "$replay" -r host -t 3 "$example"
+expect_error 2 "per-log, concurrent or 1" "$replay" -r host -t 3 "$example"
+expect_error 2 "follow the log's order" "$replay" -r host -s 1GiB -t concurrent --plot "$work/p.svg" "$example"
 
 exit $failed
