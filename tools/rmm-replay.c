@@ -374,6 +374,15 @@ static inline void relax(void)
 /* Spins of a waiting worker before it yields the CPU on each further spin. */
 enum { SPINS_BEFORE_YIELD = 1000 };
 
+/* One round of a wait that has a CPU to spin on: pause, and past patience give the CPU up. */
+static void spin(unsigned spins)
+{
+  if (spins > SPINS_BEFORE_YIELD)
+    sched_yield();
+  else
+    relax();
+}
+
 /*
  * In a concurrent replay, waits until the allocation behind `entry` was replayed. That
  * allocation comes earlier in the log than the row waiting for it, and every worker
@@ -384,12 +393,8 @@ static void await_played(const replay_t *rp, result_t *entry)
 {
   if (!rp->concurrent)
     return;
-  for (unsigned spins = 0; !atomic_load_explicit(&entry->played, memory_order_acquire); spins++) {
-    if (spins > SPINS_BEFORE_YIELD)
-      sched_yield();
-    else
-      relax();
-  }
+  for (unsigned spins = 0; !atomic_load_explicit(&entry->played, memory_order_acquire); spins++)
+    spin(spins);
 }
 
 /* Frees a result that the log lost the free of. `ledger` is NULL in a concurrent replay. */
@@ -643,10 +648,7 @@ static void *concurrent_worker_main(void *arg)
   for (unsigned spins = 0; !atomic_load_explicit(&rp->go, memory_order_acquire); spins++) {
     if (atomic_load_explicit(&rp->abandon, memory_order_relaxed))
       return NULL;
-    if (spins > SPINS_BEFORE_YIELD)
-      sched_yield();
-    else
-      relax();
+    spin(spins);
   }
   for (size_t i = rp->first[w->index]; i < rp->count; i = rp->following[i])
     play_event(rp, i, &w->tally, NULL);
@@ -977,11 +979,11 @@ int main(int argc, char **argv)
       fprintf(stderr, "%s: out of memory for --plot or --snapshot\n", program);
       exit(EXIT_FAILURE);
     }
-    bool per_log = strcmp(threads, "1") != 0 && rp.thread_count > 1;
-    rp.concurrent = concurrent && per_log;
+    bool threaded = strcmp(threads, "1") != 0 && rp.thread_count > 1;
+    rp.concurrent = concurrent && threaded;
     double start = now_seconds();
     size_t used = 1;
-    if (per_log)
+    if (threaded)
       used = run_threads(&rp);
     else
       play_alone(&rp);
@@ -994,9 +996,9 @@ int main(int argc, char **argv)
     if (used > 0) {
       char mode[64] = "on one thread";
       const char *how = rp.concurrent ? "concurrently, " : "";
-      if (per_log && used == rp.thread_count)
+      if (threaded && used == rp.thread_count)
         snprintf(mode, sizeof mode, "%son one thread each", how);
-      else if (per_log && used > 1)
+      else if (threaded && used > 1)
         snprintf(mode, sizeof mode, "%son %zu threads, shared", how, used);
       report(&rp, spec, simulate, leaf, mode, seconds, leaked, leaked_bytes);
       status = rp.tally.free_errors == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

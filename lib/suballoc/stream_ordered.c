@@ -765,7 +765,7 @@ static bool add_mapped(rmm__so_t *so, uintptr_t end, size_t added)
  */
 static rmm_status_t grow_range(rmm__so_t *so, size_t size, rmm__ds_free_block_t *block, bool *found)
 {
-  /* A thread past its patience grows without searching again: others may have mapped enough meanwhile. */
+  /* A thread past its patience comes here without searching again, and others may have mapped enough meanwhile. */
   *found = so->family->bag_take(so->clean, size, block);
   if (*found)
     return RMM_SUCCESS;
